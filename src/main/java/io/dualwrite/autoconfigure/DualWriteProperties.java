@@ -1,0 +1,201 @@
+package io.dualwrite.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Configuration of dualwrite, under the {@code dualwrite} prefix.
+ */
+@ConfigurationProperties("dualwrite")
+public class DualWriteProperties {
+
+    /** Whether dualwrite's auto-configuration is active at all. */
+    private boolean enabled = true;
+
+    /** The in-process MongoDB server used when no spring.mongodb.uri is set. */
+    private final Embedded embedded = new Embedded();
+
+    /** The shared phase toggles (one Togglz feature per migration). */
+    private final Toggles toggles = new Toggles();
+
+    /** The login that protects the Togglz console and the operations endpoints. */
+    private final Security security = new Security();
+
+    /** Bookkeeping collections. */
+    private final Collections collections = new Collections();
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public Embedded getEmbedded() {
+        return embedded;
+    }
+
+    public Toggles getToggles() {
+        return toggles;
+    }
+
+    public Security getSecurity() {
+        return security;
+    }
+
+    public Collections getCollections() {
+        return collections;
+    }
+
+    /** The in-process MongoDB server. */
+    public static class Embedded {
+
+        /** Start an in-process MongoDB server (one per JVM) when no spring.mongodb.uri is configured. */
+        private boolean enabled = true;
+
+        /** Database name used on the embedded server. */
+        private String database = "dualwrite";
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public String getDatabase() {
+            return database;
+        }
+
+        public void setDatabase(String database) {
+            this.database = database;
+        }
+    }
+
+    /** The shared phase toggles. */
+    public static class Toggles {
+
+        /** Longest time a phase change made on one instance takes to be acted on by every other instance. */
+        private Duration maxStaleness = Duration.ofSeconds(1);
+
+        /** Poll the shared toggle state in the background; turn off only in tests that drive polling by hand. */
+        private boolean pollInBackground = true;
+
+        /** Collection holding the shared Togglz feature states. */
+        private String collection = "dualwrite_togglz";
+
+        /** Environment whose initial state is seeded from the toggles directory (toggles/&lt;environment&gt;.properties). */
+        private String environment = "default";
+
+        /** Where the initial toggle states are looked up, in order; the first location holding the file wins. */
+        private List<String> locations = new ArrayList<>(List.of("file:./toggles/", "classpath:toggles/"));
+
+        public Duration getMaxStaleness() {
+            return maxStaleness;
+        }
+
+        public void setMaxStaleness(Duration maxStaleness) {
+            this.maxStaleness = maxStaleness;
+        }
+
+        public boolean isPollInBackground() {
+            return pollInBackground;
+        }
+
+        public void setPollInBackground(boolean pollInBackground) {
+            this.pollInBackground = pollInBackground;
+        }
+
+        public String getCollection() {
+            return collection;
+        }
+
+        public void setCollection(String collection) {
+            this.collection = collection;
+        }
+
+        public String getEnvironment() {
+            return environment;
+        }
+
+        public void setEnvironment(String environment) {
+            this.environment = environment;
+        }
+
+        public List<String> getLocations() {
+            return locations;
+        }
+
+        public void setLocations(List<String> locations) {
+            this.locations = locations;
+        }
+    }
+
+    /** The admin login for the Togglz console and the operations endpoints. */
+    public static class Security {
+
+        /** Protect the Togglz console and dualwrite's endpoints with dualwrite's own login. */
+        private boolean enabled = true;
+
+        /** Admin user name. */
+        private String username = "admin";
+
+        /** Admin password; when empty a random one is generated and logged once at startup. */
+        private String password;
+
+        /** Authority a user needs to use the console (users of your own UserDetailsService need it too). */
+        private String adminAuthority = "ROLE_DUALWRITE_ADMIN";
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public String getUsername() {
+            return username;
+        }
+
+        public void setUsername(String username) {
+            this.username = username;
+        }
+
+        public String getPassword() {
+            return password;
+        }
+
+        public void setPassword(String password) {
+            this.password = password;
+        }
+
+        public String getAdminAuthority() {
+            return adminAuthority;
+        }
+
+        public void setAdminAuthority(String adminAuthority) {
+            this.adminAuthority = adminAuthority;
+        }
+    }
+
+    /** Bookkeeping collections. */
+    public static class Collections {
+
+        /** Durable record of second writes that did not apply, read by the repair job and the verifier. */
+        private String repairs = "dualwrite_repairs";
+
+        public String getRepairs() {
+            return repairs;
+        }
+
+        public void setRepairs(String repairs) {
+            this.repairs = repairs;
+        }
+    }
+}
