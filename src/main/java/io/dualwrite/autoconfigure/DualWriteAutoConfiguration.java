@@ -1,0 +1,59 @@
+package io.dualwrite.autoconfigure;
+
+import java.time.Clock;
+
+import org.bson.Document;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.data.mongodb.autoconfigure.DataMongoAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.data.mongodb.MongoDatabaseFactory;
+import org.springframework.data.mongodb.core.convert.MongoConverter;
+
+import io.dualwrite.Migration;
+import io.dualwrite.MigrationRegistry;
+import io.dualwrite.internal.PhasedStores;
+import io.dualwrite.internal.RecordingSecondWriteFailureHandler;
+import io.dualwrite.spi.PhaseSource;
+import io.dualwrite.spi.SecondWriteFailureHandler;
+
+/**
+ * The migrations declared as beans, their stores, and the default second-write failure handler.
+ */
+@AutoConfiguration(after = DataMongoAutoConfiguration.class)
+@ConditionalOnBooleanProperty(name = "dualwrite.enabled", matchIfMissing = true)
+@ConditionalOnBean(MongoDatabaseFactory.class)
+@EnableConfigurationProperties(DualWriteProperties.class)
+public class DualWriteAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    MigrationRegistry migrationRegistry(ObjectProvider<Migration<?>> migrations) {
+        return new MigrationRegistry(migrations.orderedStream().toList());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    Clock dualwriteClock() {
+        return Clock.systemUTC();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    SecondWriteFailureHandler secondWriteFailureHandler(MongoDatabaseFactory databaseFactory,
+            DualWriteProperties properties) {
+        return new RecordingSecondWriteFailureHandler(databaseFactory.getMongoDatabase()
+                .getCollection(properties.getCollections().getRepairs(), Document.class));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    PhasedStores phasedStores(MigrationRegistry registry, MongoDatabaseFactory databaseFactory,
+            MongoConverter converter, PhaseSource phaseSource, SecondWriteFailureHandler failureHandler, Clock clock) {
+        return new PhasedStores(registry, databaseFactory, converter, phaseSource, failureHandler, clock);
+    }
+}
