@@ -160,8 +160,15 @@ public final class Migration<T> {
                     throw MigrationDeclarationException.of(id, "the " + shape.tag() + " shape's collection name '"
                             + declaration.collection() + "' is not a valid collection name");
                 }
+                if (!declaration.isSpringDataMapped() && declaration.mapping() == null) {
+                    throw MigrationDeclarationException.of(id, "the " + shape.tag() + " shape has no mapping; pass a "
+                            + "DocumentMapping to ShapeDeclaration.mapped(\"" + declaration.collection()
+                            + "\", mapping) or use ShapeDeclaration.springData(\"" + declaration.collection() + "\")");
+                }
             }
-            if (oldShape.collection().equals(newShape.collection()) && Objects.equals(oldShape.mapping(), newShape.mapping())) {
+            if (oldShape.collection().equals(newShape.collection())
+                    && oldShape.isSpringDataMapped() == newShape.isSpringDataMapped()
+                    && Objects.equals(oldShape.mapping(), newShape.mapping())) {
                 throw MigrationDeclarationException.of(id, "the old and new shapes are identical (collection '"
                         + oldShape.collection() + "' and the same mapping); a migration must change something");
             }

@@ -3,7 +3,6 @@ package io.dualwrite;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.function.Function;
 
 import io.dualwrite.spi.DocumentMapping;
@@ -27,21 +26,24 @@ public final class ShapeDeclaration<T> {
 
     private final DocumentMapping<T> mapping;
 
+    private final boolean springData;
+
     private final Map<String, QueryField> fields = new LinkedHashMap<>();
 
-    private ShapeDeclaration(String collection, DocumentMapping<T> mapping) {
+    private ShapeDeclaration(String collection, DocumentMapping<T> mapping, boolean springData) {
         this.collection = collection;
         this.mapping = mapping;
+        this.springData = springData;
     }
 
     /** A shape in {@code collection} whose documents are the domain type as Spring Data maps it. */
     public static <T> ShapeDeclaration<T> springData(String collection) {
-        return new ShapeDeclaration<>(collection, null);
+        return new ShapeDeclaration<>(collection, null, true);
     }
 
     /** A shape in {@code collection} whose documents are written and read by {@code mapping}. */
     public static <T> ShapeDeclaration<T> mapped(String collection, DocumentMapping<T> mapping) {
-        return new ShapeDeclaration<>(collection, Objects.requireNonNull(mapping, "mapping"));
+        return new ShapeDeclaration<>(collection, mapping, false);
     }
 
     /** Declares that domain property {@code property} (dot path) is stored as {@code field} with the same type. */
@@ -70,7 +72,7 @@ public final class ShapeDeclaration<T> {
 
     /** Whether Spring Data's converter maps this shape. */
     public boolean isSpringDataMapped() {
-        return mapping == null;
+        return springData;
     }
 
     /** The declared query fields by domain property path. */
