@@ -37,20 +37,27 @@ import io.dualwrite.spi.SecondWriteFailureHandler;
 
 /**
  * Reads and writes one migration's entities in whichever shapes the current phase says. This is where the write
- * protocol lives:
+ * protocol lives (docs/architecture.md explains why):
  * <ol>
- * <li>The phase's source of truth (its read shape) is written first with a compare-and-set on the version the caller
- * read: {@code {_id, version: v}} becomes version {@code v + 1}; no match means the entity changed or was deleted since
- * it was read, and the caller gets {@link OptimisticLockingFailureException}. A new entity is inserted at version 1
- * (or just above the tombstone of a deleted entity with the same id).</li>
- * <li>In a write-both phase the other shape is then written with the guard the copier uses: the document is replaced
- * (or inserted) only if the stored version is older. A stored version that is equal or newer is left alone; if it is
- * equal but the content differs, a writer in the adjacent phase wrote the same version at the same moment and the
- * difference is reported as a {@link SecondWriteFailure.Kind#CONFLICT}. Any other failure of this second write is
- * reported as {@link SecondWriteFailure.Kind#ERROR}; the caller's write stands (it is on the source of truth).</li>
- * <li>In a write-both phase a delete leaves a tombstone (id, version + 1, deleted marker) in both shapes, so a copier
- * that read the document just before cannot bring it back; reads never return tombstones. In a single-shape phase a
- * delete removes the document.</li>
+ * <li>Versions identify writes ({@link Versions}): the high bits count writes, the low bits are random per write.</li>
+ * <li>The phase's source of truth (its read shape) is written first with a compare-and-set on the exact version the
+ * caller read; no match means the entity changed or was deleted since it was read, and the caller gets
+ * {@link OptimisticLockingFailureException}. A new entity is inserted at a first version (or just above the tombstone
+ * of a deleted entity with the same id).</li>
+ * <li>In {@code READ_OLD_WRITE_BOTH} the new shape is then written if it holds an older write count (the copier's
+ * guard). A different write at the same count there was made by an instance reading new at the same moment: the
+ * old shape decides, so this writer completes the new shape over it.</li>
+ * <li>In {@code READ_NEW_WRITE_BOTH} the old shape is then written only over the exact version this write started
+ * from, or over an old shape that lags behind it (instances in {@code READ_NEW_WRITE_NEW} no longer write old).
+ * Anything else means an instance reading old changed the entity at the same moment, or this write started from
+ * such a change not yet confirmed: the writer puts the new shape back to what old holds and fails with
+ * {@link OptimisticLockingFailureException}, so two writers are never both acknowledged for one step.</li>
+ * <li>Any other failure of the second write is reported to the {@link SecondWriteFailureHandler} and recorded; the
+ * caller's write stands on its source of truth.</li>
+ * <li>In a write-both phase a delete leaves a tombstone (id, next version, deleted marker) in both shapes, so a
+ * copier that read the document just before cannot bring it back; reads never return tombstones. In a single-shape
+ * phase a delete removes the document, and removes the id from the other shape too, so that no stale copy there can
+ * outrank an entity later created under the same id.</li>
  * </ol>
  * When both shapes live in one collection, one document carries both shapes' fields and every write is a single
  * atomic replace of that document, so both shapes always change together.
@@ -235,7 +242,7 @@ public final class PhasedStore<T> {
             ShapeAccess<T> secondary = shape(phase.secondaryShape());
             Document secondaryDocument = compose(secondary, entity, id);
             secondaryDocument.put(versionField, version);
-            writeSecondary(secondary, secondaryDocument, id, version);
+            writeSecondary(primary, document, secondary, secondaryDocument, id, expected, version);
         }
         return version;
     }
@@ -281,16 +288,17 @@ public final class PhasedStore<T> {
     /** Compare-and-set on the source of truth; returns the version written. */
     private long writePrimary(MongoCollection<Document> collection, Document document, Object id, Long expected) {
         if (expected == null) {
-            document.put(versionField, 1L);
+            long version = Versions.first();
+            document.put(versionField, version);
             try {
                 translate(() -> collection.insertOne(document));
-                return 1L;
+                return version;
             }
             catch (DuplicateKeyException ex) {
                 return replaceTombstone(collection, document, id, ex);
             }
         }
-        long version = expected + 1;
+        long version = Versions.next(expected);
         document.put(versionField, version);
         UpdateResult result = translate(() -> collection.replaceOne(versionIs(id, expected), document));
         if (result.getMatchedCount() == 0) {
@@ -307,7 +315,7 @@ public final class PhasedStore<T> {
             throw duplicate;
         }
         long tombstoneVersion = Bookkeeping.version(existing, versionField);
-        long version = tombstoneVersion + 1;
+        long version = Versions.next(tombstoneVersion);
         document.put(versionField, version);
         UpdateResult result = translate(() -> collection.replaceOne(
                 Filters.and(Filters.eq("_id", id), Filters.eq(versionField, tombstoneVersion),
@@ -319,44 +327,81 @@ public final class PhasedStore<T> {
         return version;
     }
 
-    /** The guarded write of the other shape: applies only over an older version. Never throws. */
-    private void writeSecondary(ShapeAccess<T> secondary, Document document, Object id, long version) {
+    /**
+     * The second write of a dual write. Never throws, except when this write lost a race against an instance in the
+     * adjacent phase (see the class comment): then the caller gets {@link OptimisticLockingFailureException}.
+     *
+     * @param base the version the caller's write started from, {@code null} for a new entity
+     */
+    private void writeSecondary(ShapeAccess<T> primary, Document primaryDocument, ShapeAccess<T> secondary,
+            Document document, Object id, Long base, long version) {
+        boolean oldDecides = secondary.shape() == Shape.OLD;
+        Bson filter = oldDecides && base != null ? baseOrLagging(id, base) : olderThan(id, version);
         try {
-            secondary.collection().replaceOne(olderThan(id, version), document, new ReplaceOptions().upsert(true));
+            secondary.collection().replaceOne(filter, document, new ReplaceOptions().upsert(true));
+            return;
         }
         catch (MongoWriteException ex) {
-            if (ex.getError().getCategory() == ErrorCategory.DUPLICATE_KEY) {
-                checkForConflict(secondary, document, id, version);
-            }
-            else {
+            if (ex.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
                 reportSecondWriteFailure(secondary.shape(), id, version, SecondWriteFailure.Kind.ERROR, ex);
+                return;
             }
         }
         catch (RuntimeException ex) {
             reportSecondWriteFailure(secondary.shape(), id, version, SecondWriteFailure.Kind.ERROR, ex);
+            return;
         }
+        // the filter did not match and the upsert collided with the stored _id (or another unique index)
+        Document stored;
+        try {
+            stored = secondary.collection().find(Filters.eq("_id", id)).first();
+        }
+        catch (RuntimeException ex) {
+            reportSecondWriteFailure(secondary.shape(), id, version, SecondWriteFailure.Kind.ERROR, ex);
+            return;
+        }
+        long storedVersion = stored == null ? -1 : Bookkeeping.version(stored, versionField);
+        if (storedVersion == version) {
+            return; // this very write is there already (a copy of it)
+        }
+        boolean filterWouldMatch = stored != null && (oldDecides && base != null
+                ? storedVersion == base || Versions.counter(storedVersion) < Versions.counter(base)
+                : Versions.counter(storedVersion) < Versions.counter(version));
+        if (stored == null || filterWouldMatch) {
+            reportSecondWriteFailure(secondary.shape(), id, version, SecondWriteFailure.Kind.ERROR,
+                    new IllegalStateException("duplicate key in the " + secondary.shape().tag()
+                            + " shape on a field other than _id (a unique index refused the document)"));
+            return;
+        }
+        if (!oldDecides) {
+            if (Versions.counter(storedVersion) == Versions.counter(version)) {
+                // an instance reading new wrote this step on the new shape at the same moment: old decides
+                reportSecondWriteFailure(secondary.shape(), id, version, SecondWriteFailure.Kind.CONFLICT,
+                        new IllegalStateException("a concurrent write from an instance reading new was replaced by "
+                                + "this write, which instances reading old had already seen"));
+                translate(() -> secondary.collection().replaceOne(
+                        Filters.and(Filters.eq("_id", id), Filters.eq(versionField, storedVersion)), document));
+            }
+            return; // a later write already reached the new shape
+        }
+        // old holds a write this one did not start from: put new back to old's state and refuse
+        reportSecondWriteFailure(secondary.shape(), id, version, SecondWriteFailure.Kind.CONFLICT,
+                new IllegalStateException("an instance reading old changed the entity at the same moment; this "
+                        + "write was refused and the new shape restored from the old"));
+        Document restored = Bookkeeping.isTombstone(stored) ? new Document(stored)
+                : compose(primary, secondary.mapping().fromDocument(stored), id);
+        restored.put(versionField, storedVersion);
+        translate(() -> primary.collection().replaceOne(exactly(primaryDocument), restored));
+        throw new OptimisticLockingFailureException("Cannot write " + access.type().getSimpleName() + " id=" + id
+                + " (migration '" + migration.id() + "'): an instance still reading the old shape changed it at the "
+                + "same moment and its change was kept; reload it and apply the change again");
     }
 
-    /** The other shape already holds this version or a newer one; same version with other content is a conflict. */
-    private void checkForConflict(ShapeAccess<T> secondary, Document written, Object id, long version) {
-        try {
-            Document stored = secondary.collection().find(Filters.eq("_id", id)).first();
-            long storedVersion = stored == null ? -1 : Bookkeeping.version(stored, versionField);
-            if (storedVersion < version) {
-                // not the version guard: another unique index refused the document
-                reportSecondWriteFailure(secondary.shape(), id, version, SecondWriteFailure.Kind.ERROR,
-                        new IllegalStateException("duplicate key in the " + secondary.shape().tag()
-                                + " shape on a field other than _id (a unique index refused the document)"));
-            }
-            else if (storedVersion == version && !stored.equals(written)) {
-                reportSecondWriteFailure(secondary.shape(), id, version, SecondWriteFailure.Kind.CONFLICT,
-                        new IllegalStateException("the " + secondary.shape().tag()
-                                + " shape holds different content at the same version"));
-            }
-        }
-        catch (RuntimeException ex) {
-            reportSecondWriteFailure(secondary.shape(), id, version, SecondWriteFailure.Kind.ERROR, ex);
-        }
+    /** A filter matching exactly this document's top-level fields. */
+    private static Bson exactly(Document document) {
+        List<Bson> fields = new ArrayList<>();
+        document.forEach((key, value) -> fields.add(Filters.eq(key, value)));
+        return Filters.and(fields);
     }
 
     private void reportSecondWriteFailure(Shape shape, Object id, long version, SecondWriteFailure.Kind kind,
@@ -404,6 +449,15 @@ public final class PhasedStore<T> {
             if (expected != null && result.getDeletedCount() == 0) {
                 throw staleVersion(id, expected);
             }
+            if (!sameCollection && result.getDeletedCount() > 0) {
+                ShapeAccess<T> other = shape(primary.shape().other());
+                try {
+                    other.collection().deleteOne(Filters.eq("_id", id));
+                }
+                catch (RuntimeException ex) {
+                    reportSecondWriteFailure(other.shape(), id, 0L, SecondWriteFailure.Kind.ERROR, ex);
+                }
+            }
             return;
         }
         Date now = Date.from(clock.instant());
@@ -419,14 +473,15 @@ public final class PhasedStore<T> {
             if (expected != null && currentVersion != expected) {
                 throw staleVersion(id, expected);
             }
-            long version = currentVersion + 1;
+            long version = Versions.next(currentVersion);
             Document tombstone = Bookkeeping.tombstone(id, versionField, version, now);
             UpdateResult result = translate(() -> primary.collection().replaceOne(versionIs(id, currentVersion),
                     tombstone));
             if (result.getMatchedCount() == 1) {
                 if (!sameCollection) {
                     ShapeAccess<T> secondary = shape(phase.secondaryShape());
-                    writeSecondary(secondary, Bookkeeping.tombstone(id, versionField, version, now), id, version);
+                    writeSecondary(primary, tombstone, secondary,
+                            Bookkeeping.tombstone(id, versionField, version, now), id, currentVersion, version);
                 }
                 return;
             }
@@ -446,10 +501,18 @@ public final class PhasedStore<T> {
         return Filters.and(Filters.eq("_id", id), versionFilter);
     }
 
-    /** {@code {_id: id, version < v}}, a document without version counting as version 0. */
+    /** {@code {_id, version below v's write count}}, a document without version counting as version 0. */
     private Bson olderThan(Object id, long version) {
-        return Filters.and(Filters.eq("_id", id),
-                Filters.or(Filters.lt(versionField, version), Filters.exists(versionField, false)));
+        return Filters.and(Filters.eq("_id", id), Filters.or(
+                Filters.lt(versionField, Versions.floor(Versions.counter(version))),
+                Filters.exists(versionField, false)));
+    }
+
+    /** {@code {_id, version: base}} or an old shape lagging behind base's write count. */
+    private Bson baseOrLagging(Object id, long base) {
+        return Filters.and(Filters.eq("_id", id), Filters.or(Filters.eq(versionField, base),
+                Filters.lt(versionField, Versions.floor(Versions.counter(base))),
+                Filters.exists(versionField, false)));
     }
 
     private OptimisticLockingFailureException staleVersion(Object id, long expected) {
