@@ -10,6 +10,7 @@ import com.mongodb.WriteConcern;
 import com.mongodb.client.MongoClient;
 import io.dualwrite.MigrationRegistry;
 import io.dualwrite.spi.PhaseSource;
+import io.dualwrite.toggle.ConsoleRefusalFilter;
 import io.dualwrite.toggle.MigrationFeatureProvider;
 import io.dualwrite.toggle.PhaseActivationStrategy;
 import io.dualwrite.toggle.PhaseChangeValidator;
@@ -23,9 +24,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.core.io.ResourceLoader;
 import org.springframework.data.mongodb.MongoDatabaseFactory;
@@ -139,6 +143,23 @@ public class DualWriteTogglzAutoConfiguration {
     PhaseToggles phaseToggles(MigrationRegistry registry, ObjectProvider<FeatureManager> featureManager,
             StateRepository stateRepository) {
         return new PhaseToggles(registry, featureManager, stateRepository);
+    }
+
+    /** Answers a refused console change with its reason (400) instead of a server error. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    @ConditionalOnClass(name = "org.togglz.console.TogglzConsoleServlet")
+    static class ConsoleConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(name = "dualwriteConsoleRefusalFilter")
+        FilterRegistrationBean<ConsoleRefusalFilter> dualwriteConsoleRefusalFilter(Environment environment) {
+            FilterRegistrationBean<ConsoleRefusalFilter> registration =
+                    new FilterRegistrationBean<>(new ConsoleRefusalFilter());
+            registration.addUrlPatterns(DualWriteSecurityAutoConfiguration.consolePath(environment) + "/*");
+            registration.setOrder(0);
+            return registration;
+        }
     }
 
     /**

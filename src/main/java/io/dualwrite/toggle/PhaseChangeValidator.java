@@ -20,8 +20,8 @@ public interface PhaseChangeValidator {
      * @param migrationId the migration
      * @param from the phase currently stored, or {@code null} when no valid state is stored
      * @param to the requested phase
-     * @throws IllegalArgumentException (or another runtime exception) saying why the change is refused and what to do;
-     *         nothing is stored then
+     * @throws IllegalArgumentException saying why the change is refused and what to do; nothing is stored then, and
+     *         the console shows the message to the operator ({@link ConsoleRefusalFilter})
      */
     void validate(String migrationId, Phase from, Phase to);
 }

@@ -11,8 +11,8 @@
  * {@link io.dualwrite.toggle.PhaseActivationStrategy}). The console only accepts the four phase names:
  * {@code OLD_ONLY}, {@code READ_OLD_WRITE_BOTH}, {@code READ_NEW_WRITE_BOTH}, {@code READ_NEW_WRITE_NEW}.</li>
  * <li>A <b>valid</b> toggle is: Enabled ticked, strategy "Migration phase", a phase set. To change the phase, operators
- * only edit the phase field. Disabling the toggle or choosing another strategy is refused
- * ({@link io.dualwrite.toggle.ValidatingStateRepository}); a state made invalid behind Togglz's back (directly in
+ * only edit the phase field. Disabling the toggle or choosing another strategy is refused, whoever asks
+ * ({@link io.dualwrite.toggle.ValidatingStateRepository}; the console shows the reason); a state made invalid behind Togglz's back (directly in
  * MongoDB) is ignored by running instances, which keep their last valid phase and report the conflict
  * ({@link io.dualwrite.toggle.TogglzPhaseSource#conflicts()}), and makes starting instances fail with the fix.</li>
  * </ul>
@@ -23,6 +23,12 @@
  * {@code {feature: "customers-v2", enabled: true, strategy: "dualwrite-phase", params: {phase: "OLD_ONLY"}}}.
  * Each instance reads it without a cache every {@code dualwrite.toggles.max-staleness / 2} (default 500 ms) and keeps the
  * phases in memory, so repositories never wait on it.
+ *
+ * <h2>Who may change it</h2>
+ * The console requires a login with {@code dualwrite.security.admin-authority} (see
+ * {@code DualWriteSecurityAutoConfiguration}); from Java, use {@link io.dualwrite.toggle.PhaseToggles}. Every change goes
+ * through the {@link io.dualwrite.toggle.PhaseChangeValidator} bean (by default it allows all; the transition guard
+ * replaces it).
  *
  * <h2>Initial state</h2>
  * {@code toggles/<environment>.properties} ({@code dualwrite.toggles.environment}, default {@code default}; looked up

@@ -181,4 +181,14 @@ class ToggleSeederTests {
                 .run(context -> assertThat(context.getBean(TogglzPhaseSource.class).currentPhase(CUSTOMERS))
                         .isEqualTo(Phase.READ_NEW_WRITE_BOTH));
     }
+
+    @Test
+    void theToggleFilesShippedInTheRepositoryAreValid() {
+        for (String environment : List.of("default", "production")) {
+            MongoDatabase database = database("seeder_shipped_" + environment);
+            ToggleSeeder seeder = seeder(database, environment, "file:./toggles/");
+            assertThat(seeder.findFile()).as(environment).isPresent();
+            assertThat(seeder.seed()).containsEntry(CUSTOMERS, Phase.OLD_ONLY);
+        }
+    }
 }
