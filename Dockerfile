@@ -14,5 +14,7 @@ RUN useradd --system --uid 10001 customers
 USER customers
 WORKDIR /app
 COPY --from=build /app.jar app.jar
+# the reviewed-in-Git initial toggle states, found as file:./toggles/<environment>.properties
+COPY --from=build /src/toggles toggles
 EXPOSE 8080
 ENTRYPOINT ["java", "-jar", "/app/app.jar"]

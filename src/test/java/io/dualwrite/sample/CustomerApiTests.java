@@ -36,7 +36,7 @@ class CustomerApiTests {
 
     @DynamicPropertySource
     static void mongo(DynamicPropertyRegistry registry) {
-        registry.add("spring.mongodb.uri", SampleTestServer::uri);
+        registry.add("dualwrite.embedded.database", () -> "customer_api_tests");
     }
 
     @LocalServerPort
@@ -99,7 +99,7 @@ class CustomerApiTests {
         assertThat(body.path("lastName").asString()).isEqualTo("Lovelace");
         assertThat(body.path("email").asString()).isEqualTo("ada@example.com");
         assertThat(body.path("phone").asString()).isEqualTo("+44 1");
-        assertThat(body.path("version").asLong()).isEqualTo(1);
+        assertThat(body.path("version").asLong() >>> 20).as("write count").isEqualTo(1);
         assertThat(body.path("updatedAt").isNull()).isTrue();
         Instant createdAt = Instant.parse(body.path("createdAt").asString());
 
@@ -117,7 +117,7 @@ class CustomerApiTests {
                     .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
             assertThat(old.getString("email")).isEqualTo("ada@example.com");
             assertThat(old.getString("phone")).isEqualTo("+44 1");
-            assertThat(((Number) old.get("version")).longValue()).isEqualTo(1);
+            assertThat(((Number) old.get("version")).longValue() >>> 20).as("write count").isEqualTo(1);
         }
         else {
             assertThat(old).as("users document in %s", phase).isNull();
@@ -132,7 +132,7 @@ class CustomerApiTests {
             assertThat(neu.getString("email")).isEqualTo("ada@example.com");
             assertThat(neu.get("contact", Document.class)).isEqualTo(new Document("phone", "+44 1"));
             assertThat(neu.get("createdAt")).isEqualTo(Date.from(createdAt));
-            assertThat(((Number) neu.get("version")).longValue()).isEqualTo(1);
+            assertThat(((Number) neu.get("version")).longValue() >>> 20).as("write count").isEqualTo(1);
         }
         else {
             assertThat(neu).as("customers document in %s", phase).isNull();
@@ -162,7 +162,7 @@ class CustomerApiTests {
             Api.Reply updated = api.put("/api/customers/u00042",
                     "{\"firstName\":\"Guido\",\"lastName\":\"van Rossum\",\"email\":\"guido@example.org\",\"version\":0}");
             assertThat(updated.status()).isEqualTo(200);
-            assertThat(updated.json().path("version").asLong()).isEqualTo(1);
+            assertThat(updated.json().path("version").asLong() >>> 20).as("write count").isEqualTo(1);
             Document old = raw(CustomerMigrationConfiguration.LEGACY_COLLECTION, "u00042");
             assertThat(old.getString("created_at")).as("created_at is kept").isEqualTo("2019-05-01T10:00:00.000Z");
             assertThat(old.getString("email")).isEqualTo("guido@example.org");
@@ -186,11 +186,11 @@ class CustomerApiTests {
         String id = created.path("id").asString();
 
         Api.Reply updated = api.put("/api/customers/" + id, "{\"firstName\":\"Ada\",\"lastName\":\"King Lovelace\","
-                + "\"email\":\"countess@example.com\",\"version\":1}");
+                + "\"email\":\"countess@example.com\",\"version\":" + created.path("version").asLong() + "}");
 
         assertThat(updated.status()).isEqualTo(200);
         JsonNode body = updated.json();
-        assertThat(body.path("version").asLong()).isEqualTo(2);
+        assertThat(body.path("version").asLong() >>> 20).as("write count").isEqualTo(2);
         assertThat(body.path("lastName").asString()).isEqualTo("King Lovelace");
         assertThat(body.path("phone").isNull()).as("phone omitted: removed").isTrue();
         assertThat(body.path("createdAt")).isEqualTo(created.path("createdAt"));
@@ -200,7 +200,7 @@ class CustomerApiTests {
         assertUpdatedShapes(phase, id, updatedAt);
 
         Api.Reply stale = api.put("/api/customers/" + id, "{\"firstName\":\"Ada\",\"lastName\":\"Byron\","
-                + "\"email\":\"byron@example.com\",\"version\":1}");
+                + "\"email\":\"byron@example.com\",\"version\":" + created.path("version").asLong() + "}");
 
         assertThat(stale.status()).isEqualTo(409);
         assertThat(stale.json().path("problems").get(0).asString()).contains("changed by someone else");
@@ -216,7 +216,7 @@ class CustomerApiTests {
             assertThat(old.getString("email")).isEqualTo("countess@example.com");
             assertThat(old.getString("updated_at")).isEqualTo(LegacyUserMapping.format(updatedAt));
             assertThat(old).doesNotContainKey("phone");
-            assertThat(((Number) old.get("version")).longValue()).isEqualTo(2);
+            assertThat(((Number) old.get("version")).longValue() >>> 20).as("write count").isEqualTo(2);
         }
         else {
             assertThat(old).isNull();
@@ -227,7 +227,7 @@ class CustomerApiTests {
             assertThat(neu.getString("email")).isEqualTo("countess@example.com");
             assertThat(neu.get("updatedAt")).isEqualTo(Date.from(updatedAt));
             assertThat(neu).doesNotContainKey("contact");
-            assertThat(((Number) neu.get("version")).longValue()).isEqualTo(2);
+            assertThat(((Number) neu.get("version")).longValue() >>> 20).as("write count").isEqualTo(2);
         }
         else {
             assertThat(neu).isNull();

@@ -31,15 +31,13 @@ import tools.jackson.databind.JsonNode;
 @SpringBootTest(classes = CustomersApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = { "spring.mongodb.database=sample_validation", "customers.seed.count=0",
                 "spring.thymeleaf.check-template-location=false", "spring.main.banner-mode=off",
-                "management.endpoints.web.exposure.include=health,info",
-                // Boot's MongoDB health check sends 'hello', which the embedded test server does not know
-                "management.health.mongodb.enabled=false" })
+                "management.endpoints.web.exposure.include=health,info" })
 @Import(SampleTestConfiguration.class)
 class CustomerApiValidationTests {
 
     @DynamicPropertySource
     static void mongo(DynamicPropertyRegistry registry) {
-        registry.add("spring.mongodb.uri", SampleTestServer::uri);
+        registry.add("dualwrite.embedded.database", () -> "customer_api_validation_tests");
     }
 
     @LocalServerPort

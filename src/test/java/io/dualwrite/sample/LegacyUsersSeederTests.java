@@ -34,7 +34,7 @@ class LegacyUsersSeederTests {
 
     @DynamicPropertySource
     static void mongo(DynamicPropertyRegistry registry) {
-        registry.add("spring.mongodb.uri", SampleTestServer::uri);
+        registry.add("dualwrite.embedded.database", () -> "legacy_users_seeder_tests");
     }
 
     @LocalServerPort

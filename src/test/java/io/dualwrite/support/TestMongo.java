@@ -1,9 +1,6 @@
 package io.dualwrite.support;
 
-import java.net.InetSocketAddress;
-
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import io.dualwrite.embedded.EmbeddedMongoServer;
 
 /**
  * The one embedded MongoDB server of the test JVM: started on first use on 127.0.0.1 and a random port, never stopped
@@ -11,25 +8,12 @@ import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
  */
 public final class TestMongo {
 
-    private static MongoServer server;
-
     private TestMongo() {
     }
 
-    /** The server's address, starting it on first use. */
-    public static synchronized InetSocketAddress address() {
-        if (server == null) {
-            MongoServer started = new MongoServer(new MemoryBackend());
-            started.bind("127.0.0.1", 0);
-            server = started;
-        }
-        return server.getLocalAddress();
-    }
-
-    /** A connection string to {@code database} on the embedded server. */
+    /** A connection string to {@code database} on the library's JVM-wide embedded server. */
     public static String uri(String database) {
-        InetSocketAddress address = address();
-        return "mongodb://127.0.0.1:" + address.getPort() + "/" + database;
+        return "mongodb://127.0.0.1:" + EmbeddedMongoServer.port() + "/" + database;
     }
 
     /** The Spring property that points a context at {@code database} on the embedded server. */
