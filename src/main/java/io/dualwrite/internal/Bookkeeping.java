@@ -13,6 +13,9 @@ import io.dualwrite.Shape;
  * <li>{@value #DELETED}: present (true) on a tombstone, the document left by a delete in a write-both phase so that a
  * stale copy can never bring the entity back; a tombstone holds only {@code _id}, the version, this field and
  * {@value #DELETED_AT}.</li>
+ * <li>{@value #NEW_ONLY}: present (true) on a new-shape document written by an instance in
+ * {@code READ_NEW_WRITE_NEW}: that entity is no longer kept up to date in the old shape, so for it the new shape
+ * decides.</li>
  * <li>{@value #SHAPES}: in a same-collection migration, which shapes the document currently holds
  * ({@code ["old","new"]}); a document without it is a legacy document holding the old shape only.</li>
  * </ul>
@@ -24,6 +27,9 @@ public final class Bookkeeping {
 
     /** When the tombstone was written. */
     public static final String DELETED_AT = "_dwDeletedAt";
+
+    /** Marks a new-shape document written while the old shape is no longer maintained. */
+    public static final String NEW_ONLY = "_dwNewOnly";
 
     /** Shapes held by a same-collection document. */
     public static final String SHAPES = "_dwShapes";

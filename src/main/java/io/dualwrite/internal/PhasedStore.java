@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.LongFunction;
 import java.util.function.Supplier;
 
 import org.bson.Document;
@@ -25,9 +26,9 @@ import com.mongodb.client.FindIterable;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.ReplaceOptions;
-import com.mongodb.client.result.DeleteResult;
 import com.mongodb.client.result.UpdateResult;
 
+import io.dualwrite.IncompleteWriteException;
 import io.dualwrite.Migration;
 import io.dualwrite.Phase;
 import io.dualwrite.SecondWriteFailure;
@@ -121,6 +122,11 @@ public final class PhasedStore<T> {
     /** The domain type's id property name. */
     public String idPropertyName() {
         return access.idPropertyName();
+    }
+
+    /** The domain id of an entity. */
+    public Object idOf(T entity) {
+        return access.id(entity);
     }
 
     /** The {@code _id} for a domain id. */
@@ -217,8 +223,10 @@ public final class PhasedStore<T> {
      * Saves the entity in the current phase's shapes.
      *
      * @return the saved entity with its id and new version (a new instance for immutable types)
-     * @throws OptimisticLockingFailureException when the entity's version is stale
+     * @throws OptimisticLockingFailureException when the entity's version is stale, or it changed at the same moment
      * @throws DuplicateKeyException when a new entity's id is taken by a live entity
+     * @throws IncompleteWriteException in {@code READ_NEW_WRITE_BOTH} when the old shape took the write but the new
+     * one (the one this phase reads) did not; it is recorded for repair
      */
     public T save(T entity) {
         Objects.requireNonNull(entity, "Entity must not be null");
@@ -229,22 +237,234 @@ public final class PhasedStore<T> {
         }
         Object id = access.storedId(domainId);
         Long expected = access.version(entity);
-        long version = sameCollection ? writeSameCollection(phase, entity, id, expected)
-                : writeTwoCollections(phase, entity, id, expected);
+        long version;
+        if (sameCollection) {
+            version = writeSameCollection(phase, entity, id, expected);
+        }
+        else {
+            version = writeTwoCollections(phase, id, expected, v -> document(Shape.OLD, entity, id, v),
+                    v -> document(Shape.NEW, entity, id, v));
+        }
         return access.withIdAndVersion(entity, id, version);
     }
 
-    private long writeTwoCollections(Phase phase, T entity, Object id, Long expected) {
-        ShapeAccess<T> primary = shape(phase.readShape());
-        Document document = compose(primary, entity, id);
-        long version = writePrimary(primary.collection(), document, id, expected);
-        if (phase.writesBoth()) {
-            ShapeAccess<T> secondary = shape(phase.secondaryShape());
-            Document secondaryDocument = compose(secondary, entity, id);
-            secondaryDocument.put(versionField, version);
-            writeSecondary(primary, document, secondary, secondaryDocument, id, expected, version);
+    /**
+     * The two-collection write protocol, for saves and for deletes (whose documents are tombstones).
+     *
+     * @param expected the version the caller read, {@code null} for a new entity
+     * @param oldDocument the old shape's document at a given version
+     * @param newDocument the new shape's document at a given version
+     * @return the version written
+     */
+    private long writeTwoCollections(Phase phase, Object id, Long expected, LongFunction<Document> oldDocument,
+            LongFunction<Document> newDocument) {
+        switch (phase) {
+            case OLD_ONLY -> {
+                if (expected == null) {
+                    long above = versionAbove(newShape, id);
+                    return insert(oldShape, oldDocument, id, above);
+                }
+                return claim(oldShape, id, expected, oldDocument.apply(Versions.next(expected)));
+            }
+            case READ_NEW_WRITE_NEW -> {
+                LongFunction<Document> marked = v -> markNewOnly(newDocument.apply(v));
+                if (expected == null) {
+                    return insert(newShape, marked, id, 0L);
+                }
+                return claim(newShape, id, expected, marked.apply(Versions.next(expected)));
+            }
+            default -> {
+                return writeBoth(phase, id, expected, oldDocument, newDocument);
+            }
+        }
+    }
+
+    /**
+     * Both write-both phases claim the version on the old shape while instances may still read it, then write the
+     * new shape. {@code READ_NEW_WRITE_BOTH} acknowledges only when the new shape (the one it reads) has the write.
+     * An entity last written by a {@code READ_NEW_WRITE_NEW} instance is decided by the new shape instead.
+     */
+    private long writeBoth(Phase phase, Object id, Long expected, LongFunction<Document> oldDocument,
+            LongFunction<Document> newDocument) {
+        boolean readsNew = phase.readShape() == Shape.NEW;
+        long version;
+        if (expected == null) {
+            try {
+                version = insert(oldShape, oldDocument, id, 0L);
+            }
+            catch (DuplicateKeyException duplicate) {
+                return createDecidedByNew(phase, id, oldDocument, newDocument, duplicate);
+            }
+        }
+        else {
+            long next = Versions.next(expected);
+            version = next;
+            UpdateResult claimed = translate(() -> oldShape.collection().replaceOne(versionIs(id, expected),
+                    oldDocument.apply(next)));
+            if (claimed.getMatchedCount() == 0) {
+                return writeBothDecidedByNew(phase, id, expected, oldDocument, newDocument);
+            }
+        }
+        for (int attempt = 0; attempt < 3; attempt++) {
+            long current = version;
+            SecondWrite outcome = writeNewBehindOld(id, current, newDocument.apply(current), expected == null);
+            switch (outcome.result()) {
+                case APPLIED, SUPERSEDED -> {
+                    return current;
+                }
+                case STALE_IN_NEW -> {
+                    // the new shape holds a leftover (tombstone or stale copy) at a higher count: move above it
+                    long above = Versions.next(Math.max(outcome.storedVersion(), current));
+                    UpdateResult moved;
+                    try {
+                        moved = oldShape.collection().replaceOne(versionIs(id, current), oldDocument.apply(above));
+                    }
+                    catch (RuntimeException ex) {
+                        failed(id, current, ex);
+                        if (readsNew) {
+                            throw new IncompleteWriteException(migration.id(), id, current, ex);
+                        }
+                        return current;
+                    }
+                    if (moved.getMatchedCount() == 0) {
+                        return current; // a later write on old took over, and writes new itself
+                    }
+                    version = above;
+                }
+                case NEW_DECIDES -> {
+                    reportSecondWriteFailure(Shape.NEW, id, current, SecondWriteFailure.Kind.CONFLICT,
+                            new IllegalStateException("an instance in READ_NEW_WRITE_NEW wrote the entity at the same "
+                                    + "moment; this write was refused"), true);
+                    throw new OptimisticLockingFailureException("Cannot write " + access.type().getSimpleName()
+                            + " id=" + id + " (migration '" + migration.id() + "'): an instance already in "
+                            + "READ_NEW_WRITE_NEW changed it at the same moment; reload it and apply the change again");
+                }
+                case FAILED -> {
+                    if (readsNew) {
+                        throw new IncompleteWriteException(migration.id(), id, current, outcome.cause());
+                    }
+                    return current;
+                }
+            }
+        }
+        reportSecondWriteFailure(Shape.NEW, id, version, SecondWriteFailure.Kind.ERROR,
+                new IllegalStateException("the new shape kept changing under this write"), false);
+        if (readsNew) {
+            throw new IncompleteWriteException(migration.id(), id, version, null);
         }
         return version;
+    }
+
+    /**
+     * The old shape did not hold the version the caller read. If the entity was last written by a
+     * {@code READ_NEW_WRITE_NEW} instance (so no instance reads old any more), the new shape decides; otherwise the
+     * caller's version is stale.
+     */
+    private long writeBothDecidedByNew(Phase phase, Object id, long expected, LongFunction<Document> oldDocument,
+            LongFunction<Document> newDocument) {
+        Document stored = phase.readShape() == Shape.NEW
+                ? translate(() -> newShape.collection().find(Filters.eq("_id", id)).first()) : null;
+        if (stored == null || !isNewOnly(stored) || Bookkeeping.version(stored, versionField) != expected) {
+            throw staleVersion(id, expected);
+        }
+        long version = Versions.next(expected);
+        claim(newShape, id, expected, markNewOnly(newDocument.apply(version)));
+        writeSecondary(oldShape, id, version, oldDocument.apply(version));
+        return version;
+    }
+
+    /**
+     * The old shape still holds the id alive, but a {@code READ_NEW_WRITE_NEW} instance deleted it (the new shape holds
+     * its marked tombstone): the new shape decides, and the id starts a new life there, above that tombstone.
+     */
+    private long createDecidedByNew(Phase phase, Object id, LongFunction<Document> oldDocument,
+            LongFunction<Document> newDocument, DuplicateKeyException duplicate) {
+        Document stored = phase.readShape() == Shape.NEW
+                ? translate(() -> newShape.collection().find(Filters.eq("_id", id)).first()) : null;
+        if (stored == null || !Bookkeeping.isTombstone(stored) || !isNewOnly(stored)) {
+            throw duplicate;
+        }
+        long version = insert(newShape, v -> markNewOnly(newDocument.apply(v)), id, 0L);
+        writeSecondary(oldShape, id, version, oldDocument.apply(version));
+        return version;
+    }
+
+    /** What became of the new shape's write behind a claim on old. */
+    private enum SecondWriteResult {
+        APPLIED, SUPERSEDED, STALE_IN_NEW, NEW_DECIDES, FAILED
+    }
+
+    private record SecondWrite(SecondWriteResult result, long storedVersion, Exception cause) {
+
+        static SecondWrite of(SecondWriteResult result) {
+            return new SecondWrite(result, 0L, null);
+        }
+    }
+
+    /**
+     * Writes the new shape after this write claimed {@code version} on the old shape: applies over an older write
+     * count; a newer one is left alone when a later claim on old wrote it, and reported when it is a leftover old
+     * no longer backs (a tombstone of an earlier life of the id, a stale copy) or a {@code READ_NEW_WRITE_NEW} write.
+     */
+    private SecondWrite writeNewBehindOld(Object id, long version, Document document, boolean creating) {
+        try {
+            newShape.collection().replaceOne(olderThan(id, version), document, new ReplaceOptions().upsert(true));
+            return SecondWrite.of(SecondWriteResult.APPLIED);
+        }
+        catch (MongoWriteException ex) {
+            if (ex.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
+                return failed(id, version, ex);
+            }
+        }
+        catch (RuntimeException ex) {
+            return failed(id, version, ex);
+        }
+        try {
+            Document stored = newShape.collection().find(Filters.eq("_id", id)).first();
+            long storedVersion = stored == null ? -1 : Bookkeeping.version(stored, versionField);
+            if (storedVersion == version) {
+                return SecondWrite.of(SecondWriteResult.APPLIED);
+            }
+            if (stored == null || Versions.counter(storedVersion) < Versions.counter(version)) {
+                return failed(id, version, new IllegalStateException("duplicate key in the new shape on a field "
+                        + "other than _id (a unique index refused the document)"));
+            }
+            Document old = oldShape.collection().find(Filters.eq("_id", id)).first();
+            boolean oldStillMine = old != null && Bookkeeping.version(old, versionField) == version;
+            if (creating && oldStillMine && Bookkeeping.isTombstone(stored)) {
+                return new SecondWrite(SecondWriteResult.STALE_IN_NEW, storedVersion, null); // an earlier life of the id
+            }
+            if (isNewOnly(stored)) {
+                return SecondWrite.of(SecondWriteResult.NEW_DECIDES);
+            }
+            if (oldStillMine) {
+                return new SecondWrite(SecondWriteResult.STALE_IN_NEW, storedVersion, null);
+            }
+            return SecondWrite.of(SecondWriteResult.SUPERSEDED);
+        }
+        catch (RuntimeException ex) {
+            return failed(id, version, ex);
+        }
+    }
+
+    private SecondWrite failed(Object id, long version, Exception cause) {
+        reportSecondWriteFailure(Shape.NEW, id, version, SecondWriteFailure.Kind.ERROR, cause, false);
+        return new SecondWrite(SecondWriteResult.FAILED, 0L, cause);
+    }
+
+    /** A best-effort guarded write of a shape nobody relies on right now: failures are recorded, never thrown. */
+    private void writeSecondary(ShapeAccess<T> shape, Object id, long version, Document document) {
+        try {
+            shape.collection().replaceOne(olderThan(id, version), document, new ReplaceOptions().upsert(true));
+        }
+        catch (MongoWriteException ex) {
+            if (ex.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
+                reportSecondWriteFailure(shape.shape(), id, version, SecondWriteFailure.Kind.ERROR, ex, false);
+            }
+        }
+        catch (RuntimeException ex) {
+            reportSecondWriteFailure(shape.shape(), id, version, SecondWriteFailure.Kind.ERROR, ex, false);
+        }
     }
 
     private long writeSameCollection(Phase phase, T entity, Object id, Long expected) {
@@ -254,11 +474,10 @@ public final class PhasedStore<T> {
             if (!phase.writes(shape)) {
                 continue;
             }
-            ShapeAccess<T> access = shape(shape);
-            Document fields = mapped(access, entity);
+            Document fields = mapped(shape(shape), entity);
             for (Map.Entry<String, Object> field : fields.entrySet()) {
                 Object previous = document.putIfAbsent(field.getKey(), field.getValue());
-                if (previous != null && !Objects.equals(previous, field.getValue()) && !"_id".equals(field.getKey())) {
+                if (previous != null && !Objects.equals(previous, field.getValue())) {
                     throw new IllegalStateException("Migration '" + migration.id() + "' keeps both shapes in "
                             + "collection '" + oldShape.collection().getNamespace().getCollectionName()
                             + "' but both write field '" + field.getKey() + "' with different values ("
@@ -268,12 +487,20 @@ public final class PhasedStore<T> {
             shapes.add(shape.tag());
         }
         document.put(Bookkeeping.SHAPES, shapes);
-        return writePrimary(oldShape.collection(), document, id, expected);
+        if (expected == null) {
+            return insert(oldShape, v -> new Document(document), id, 0L);
+        }
+        return claim(oldShape, id, expected, withVersion(new Document(document), Versions.next(expected)));
     }
 
-    private Document compose(ShapeAccess<T> shape, T entity, Object id) {
+    private Document document(Shape shape, T entity, Object id, long version) {
         Document document = new Document("_id", id);
-        document.putAll(mapped(shape, entity));
+        document.putAll(mapped(shape(shape), entity));
+        return withVersion(document, version);
+    }
+
+    private Document withVersion(Document document, long version) {
+        document.put(versionField, version);
         return document;
     }
 
@@ -285,129 +512,71 @@ public final class PhasedStore<T> {
         return fields;
     }
 
-    /** Compare-and-set on the source of truth; returns the version written. */
-    private long writePrimary(MongoCollection<Document> collection, Document document, Object id, Long expected) {
-        if (expected == null) {
-            long version = Versions.first();
-            document.put(versionField, version);
-            try {
-                translate(() -> collection.insertOne(document));
-                return version;
-            }
-            catch (DuplicateKeyException ex) {
-                return replaceTombstone(collection, document, id, ex);
-            }
-        }
-        long version = Versions.next(expected);
-        document.put(versionField, version);
-        UpdateResult result = translate(() -> collection.replaceOne(versionIs(id, expected), document));
+    private static Document markNewOnly(Document document) {
+        document.put(Bookkeeping.NEW_ONLY, true);
+        return document;
+    }
+
+    private static boolean isNewOnly(Document document) {
+        return Boolean.TRUE.equals(document.get(Bookkeeping.NEW_ONLY));
+    }
+
+    /** Compare-and-set on one shape; returns the version written. */
+    private long claim(ShapeAccess<T> shape, Object id, long expected, Document document) {
+        UpdateResult result = translate(() -> shape.collection().replaceOne(versionIs(id, expected), document));
         if (result.getMatchedCount() == 0) {
             throw staleVersion(id, expected);
         }
-        return version;
-    }
-
-    /** A new entity reusing the id of a deleted one continues after the tombstone's version. */
-    private long replaceTombstone(MongoCollection<Document> collection, Document document, Object id,
-            DuplicateKeyException duplicate) {
-        Document existing = translate(() -> collection.find(Filters.eq("_id", id)).first());
-        if (existing == null || !Bookkeeping.isTombstone(existing)) {
-            throw duplicate;
-        }
-        long tombstoneVersion = Bookkeeping.version(existing, versionField);
-        long version = Versions.next(tombstoneVersion);
-        document.put(versionField, version);
-        UpdateResult result = translate(() -> collection.replaceOne(
-                Filters.and(Filters.eq("_id", id), Filters.eq(versionField, tombstoneVersion),
-                        Filters.eq(Bookkeeping.DELETED, true)), document));
-        if (result.getMatchedCount() == 0) {
-            throw new OptimisticLockingFailureException("Cannot create " + access.type().getSimpleName() + " id="
-                    + id + ": another writer re-created it at the same moment; reload it and try again");
-        }
-        return version;
+        return Bookkeeping.version(document, versionField);
     }
 
     /**
-     * The second write of a dual write. Never throws, except when this write lost a race against an instance in the
-     * adjacent phase (see the class comment): then the caller gets {@link OptimisticLockingFailureException}.
-     *
-     * @param base the version the caller's write started from, {@code null} for a new entity
+     * Inserts a new entity; over a tombstone of the same id it continues that id's versions, and it always starts
+     * above {@code above} (the version another shape holds for the id).
      */
-    private void writeSecondary(ShapeAccess<T> primary, Document primaryDocument, ShapeAccess<T> secondary,
-            Document document, Object id, Long base, long version) {
-        boolean oldDecides = secondary.shape() == Shape.OLD;
-        Bson filter = oldDecides && base != null ? baseOrLagging(id, base) : olderThan(id, version);
+    private long insert(ShapeAccess<T> shape, LongFunction<Document> documentAt, Object id, long above) {
+        long version = above == 0 ? Versions.first() : Versions.next(above);
         try {
-            secondary.collection().replaceOne(filter, document, new ReplaceOptions().upsert(true));
-            return;
+            Document document = withVersion(documentAt.apply(version), version);
+            translate(() -> shape.collection().insertOne(document));
+            return version;
         }
-        catch (MongoWriteException ex) {
-            if (ex.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
-                reportSecondWriteFailure(secondary.shape(), id, version, SecondWriteFailure.Kind.ERROR, ex);
-                return;
+        catch (DuplicateKeyException duplicate) {
+            Document existing = translate(() -> shape.collection().find(Filters.eq("_id", id)).first());
+            if (existing == null || !Bookkeeping.isTombstone(existing)) {
+                throw duplicate;
             }
-        }
-        catch (RuntimeException ex) {
-            reportSecondWriteFailure(secondary.shape(), id, version, SecondWriteFailure.Kind.ERROR, ex);
-            return;
-        }
-        // the filter did not match and the upsert collided with the stored _id (or another unique index)
-        Document stored;
-        try {
-            stored = secondary.collection().find(Filters.eq("_id", id)).first();
-        }
-        catch (RuntimeException ex) {
-            reportSecondWriteFailure(secondary.shape(), id, version, SecondWriteFailure.Kind.ERROR, ex);
-            return;
-        }
-        long storedVersion = stored == null ? -1 : Bookkeeping.version(stored, versionField);
-        if (storedVersion == version) {
-            return; // this very write is there already (a copy of it)
-        }
-        boolean filterWouldMatch = stored != null && (oldDecides && base != null
-                ? storedVersion == base || Versions.counter(storedVersion) < Versions.counter(base)
-                : Versions.counter(storedVersion) < Versions.counter(version));
-        if (stored == null || filterWouldMatch) {
-            reportSecondWriteFailure(secondary.shape(), id, version, SecondWriteFailure.Kind.ERROR,
-                    new IllegalStateException("duplicate key in the " + secondary.shape().tag()
-                            + " shape on a field other than _id (a unique index refused the document)"));
-            return;
-        }
-        if (!oldDecides) {
-            if (Versions.counter(storedVersion) == Versions.counter(version)) {
-                // an instance reading new wrote this step on the new shape at the same moment: old decides
-                reportSecondWriteFailure(secondary.shape(), id, version, SecondWriteFailure.Kind.CONFLICT,
-                        new IllegalStateException("a concurrent write from an instance reading new was replaced by "
-                                + "this write, which instances reading old had already seen"));
-                translate(() -> secondary.collection().replaceOne(
-                        Filters.and(Filters.eq("_id", id), Filters.eq(versionField, storedVersion)), document));
+            long tombstoneVersion = Bookkeeping.version(existing, versionField);
+            long continued = Versions.next(Math.max(tombstoneVersion, above));
+            Document document = withVersion(documentAt.apply(continued), continued);
+            UpdateResult result = translate(() -> shape.collection().replaceOne(
+                    Filters.and(Filters.eq("_id", id), Filters.eq(versionField, tombstoneVersion),
+                            Filters.eq(Bookkeeping.DELETED, true)), document));
+            if (result.getMatchedCount() == 0) {
+                throw new OptimisticLockingFailureException("Cannot create " + access.type().getSimpleName()
+                        + " id=" + id + ": another writer re-created it at the same moment; reload it and try again");
             }
-            return; // a later write already reached the new shape
+            return continued;
         }
-        // old holds a write this one did not start from: put new back to old's state and refuse
-        reportSecondWriteFailure(secondary.shape(), id, version, SecondWriteFailure.Kind.CONFLICT,
-                new IllegalStateException("an instance reading old changed the entity at the same moment; this "
-                        + "write was refused and the new shape restored from the old"));
-        Document restored = Bookkeeping.isTombstone(stored) ? new Document(stored)
-                : compose(primary, secondary.mapping().fromDocument(stored), id);
-        restored.put(versionField, storedVersion);
-        translate(() -> primary.collection().replaceOne(exactly(primaryDocument), restored));
-        throw new OptimisticLockingFailureException("Cannot write " + access.type().getSimpleName() + " id=" + id
-                + " (migration '" + migration.id() + "'): an instance still reading the old shape changed it at the "
-                + "same moment and its change was kept; reload it and apply the change again");
     }
 
-    /** A filter matching exactly this document's top-level fields. */
-    private static Bson exactly(Document document) {
-        List<Bson> fields = new ArrayList<>();
-        document.forEach((key, value) -> fields.add(Filters.eq(key, value)));
-        return Filters.and(fields);
+    /** The version another shape holds for the id (0 when none), so that a re-created entity starts above it. */
+    private long versionAbove(ShapeAccess<T> shape, Object id) {
+        try {
+            Document stored = shape.collection().find(Filters.eq("_id", id))
+                    .projection(new Document(versionField, 1)).first();
+            return stored == null ? 0L : Bookkeeping.version(stored, versionField);
+        }
+        catch (RuntimeException ex) {
+            log.debug("Could not read the {} shape of _id={} before an insert", shape.shape().tag(), id, ex);
+            return 0L;
+        }
     }
 
     private void reportSecondWriteFailure(Shape shape, Object id, long version, SecondWriteFailure.Kind kind,
-            Exception cause) {
+            Exception cause, boolean resolved) {
         SecondWriteFailure failure = new SecondWriteFailure(migration.id(), id, shape, version, kind,
-                String.valueOf(cause.getMessage()), clock.instant());
+                String.valueOf(cause.getMessage()), resolved, clock.instant());
         try {
             failureHandler.onSecondWriteFailure(failure);
         }
@@ -426,7 +595,7 @@ public final class PhasedStore<T> {
     }
 
     /**
-     * Deletes the entity if its version is current.
+     * Deletes the entity if its version is current (by id when it has no version).
      *
      * @throws OptimisticLockingFailureException when it was updated or deleted since it was read
      */
@@ -436,34 +605,28 @@ public final class PhasedStore<T> {
         if (domainId == null) {
             return;
         }
-        Long expected = access.version(entity);
-        delete(access.storedId(domainId), expected == null ? Long.valueOf(0L) : expected);
+        delete(access.storedId(domainId), access.version(entity));
     }
 
     private void delete(Object id, Long expected) {
         Phase phase = phase();
-        ShapeAccess<T> primary = shape(phase.readShape());
-        if (!phase.writesBoth()) {
+        Date now = Date.from(clock.instant());
+        if (sameCollection && !phase.writesBoth()) {
+            // one document holds both shapes: a compare-and-set delete leaves nothing a copy could bring back
             Bson filter = expected == null ? Filters.eq("_id", id) : versionIs(id, expected);
-            DeleteResult result = translate(() -> primary.collection().deleteOne(filter));
-            if (expected != null && result.getDeletedCount() == 0) {
+            if (translate(() -> oldShape.collection().deleteOne(filter)).getDeletedCount() == 0 && expected != null) {
                 throw staleVersion(id, expected);
-            }
-            if (!sameCollection && result.getDeletedCount() > 0) {
-                ShapeAccess<T> other = shape(primary.shape().other());
-                try {
-                    other.collection().deleteOne(Filters.eq("_id", id));
-                }
-                catch (RuntimeException ex) {
-                    reportSecondWriteFailure(other.shape(), id, 0L, SecondWriteFailure.Kind.ERROR, ex);
-                }
             }
             return;
         }
-        Date now = Date.from(clock.instant());
+        if (phase == Phase.OLD_ONLY) {
+            deleteOldOnly(id, expected, now);
+            return;
+        }
+        ShapeAccess<T> read = shape(phase.readShape());
         for (int attempt = 0; attempt < DELETE_ATTEMPTS; attempt++) {
-            Document current = translate(() -> primary.collection().find(Filters.eq("_id", id)).first());
-            if (current == null || !isLive(current, primary.shape())) {
+            Document current = translate(() -> read.collection().find(Filters.eq("_id", id)).first());
+            if (current == null || !isLive(current, read.shape())) {
                 if (expected != null) {
                     throw staleVersion(id, expected);
                 }
@@ -473,24 +636,44 @@ public final class PhasedStore<T> {
             if (expected != null && currentVersion != expected) {
                 throw staleVersion(id, expected);
             }
-            long version = Versions.next(currentVersion);
-            Document tombstone = Bookkeeping.tombstone(id, versionField, version, now);
-            UpdateResult result = translate(() -> primary.collection().replaceOne(versionIs(id, currentVersion),
-                    tombstone));
-            if (result.getMatchedCount() == 1) {
-                if (!sameCollection) {
-                    ShapeAccess<T> secondary = shape(phase.secondaryShape());
-                    writeSecondary(primary, tombstone, secondary,
-                            Bookkeeping.tombstone(id, versionField, version, now), id, currentVersion, version);
+            try {
+                if (sameCollection) {
+                    claim(oldShape, id, currentVersion,
+                            Bookkeeping.tombstone(id, versionField, Versions.next(currentVersion), now));
+                }
+                else {
+                    writeTwoCollections(phase, id, currentVersion,
+                            v -> Bookkeeping.tombstone(id, versionField, v, now),
+                            v -> Bookkeeping.tombstone(id, versionField, v, now));
                 }
                 return;
             }
-            if (expected != null) {
-                throw staleVersion(id, expected);
+            catch (OptimisticLockingFailureException concurrent) {
+                if (expected != null) {
+                    throw concurrent;
+                }
             }
         }
         throw new OptimisticLockingFailureException("Cannot delete " + access.type().getSimpleName() + " id=" + id
                 + ": it was updated concurrently " + DELETE_ATTEMPTS + " times in a row; try again");
+    }
+
+    /**
+     * Before the migration the old shape is deleted as it always was (no tombstone for other readers of the old
+     * collection to trip over), and the new shape gets a tombstone above the deleted version, so that neither a copy
+     * in flight nor a write-both instance's second write can bring the entity back there.
+     */
+    private void deleteOldOnly(Object id, Long expected, Date now) {
+        Bson filter = expected == null ? Filters.eq("_id", id) : versionIs(id, expected);
+        Document deleted = translate(() -> oldShape.collection().findOneAndDelete(filter));
+        if (deleted == null) {
+            if (expected != null) {
+                throw staleVersion(id, expected);
+            }
+            return;
+        }
+        long version = Versions.next(Bookkeeping.version(deleted, versionField));
+        writeSecondary(newShape, id, version, Bookkeeping.tombstone(id, versionField, version, now));
     }
 
     // ---------------------------------------------------------------- helpers
@@ -501,18 +684,11 @@ public final class PhasedStore<T> {
         return Filters.and(Filters.eq("_id", id), versionFilter);
     }
 
-    /** {@code {_id, version below v's write count}}, a document without version counting as version 0. */
+    /** {@code {_id, version below v's write count}}; a missing or null version counts as 0. */
     private Bson olderThan(Object id, long version) {
         return Filters.and(Filters.eq("_id", id), Filters.or(
                 Filters.lt(versionField, Versions.floor(Versions.counter(version))),
-                Filters.exists(versionField, false)));
-    }
-
-    /** {@code {_id, version: base}} or an old shape lagging behind base's write count. */
-    private Bson baseOrLagging(Object id, long base) {
-        return Filters.and(Filters.eq("_id", id), Filters.or(Filters.eq(versionField, base),
-                Filters.lt(versionField, Versions.floor(Versions.counter(base))),
-                Filters.exists(versionField, false)));
+                Filters.eq(versionField, null)));
     }
 
     private OptimisticLockingFailureException staleVersion(Object id, long expected) {

@@ -29,9 +29,9 @@ public final class RecordingSecondWriteFailureHandler implements SecondWriteFail
 
     @Override
     public void onSecondWriteFailure(SecondWriteFailure failure) {
-        log.warn("Second write not applied: migration '{}', _id={}, {} shape, version {}: {} ({}); recorded for repair",
+        log.warn("Second write not applied: migration '{}', _id={}, {} shape, version {}: {} ({}); {}",
                 failure.migrationId(), failure.entityId(), failure.shape().tag(), failure.version(), failure.kind(),
-                failure.message());
+                failure.message(), failure.resolved() ? "settled by the write protocol" : "recorded for repair");
         try {
             repairs.insertOne(new Document("migration", failure.migrationId())
                     .append("entityId", failure.entityId())
@@ -40,7 +40,7 @@ public final class RecordingSecondWriteFailureHandler implements SecondWriteFail
                     .append("kind", failure.kind().name())
                     .append("message", failure.message())
                     .append("at", Date.from(failure.at()))
-                    .append("repaired", false));
+                    .append("repaired", failure.resolved()));
         }
         catch (RuntimeException ex) {
             log.error("Could not record the failed second write of migration '{}' for _id={}; the verifier will "

@@ -12,7 +12,7 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class Versions {
 
     /** Bits of randomness per write. */
-    public static final int RANDOM_BITS = 20;
+    public static final int RANDOM_BITS = 32;
 
     private Versions() {
     }

@@ -111,11 +111,14 @@ public class SimplePhasedRepository<T, ID> implements PhasedRepository<T, ID> {
         }
     }
 
-    /** Deletes every entity one by one, so that write-both phases leave tombstones the copier respects. */
+    /**
+     * Deletes every entity one by one by id (whatever its version, so a concurrent update cannot stop it half-way),
+     * so that write-both phases leave tombstones the copier respects.
+     */
     @Override
     public void deleteAll() {
         for (T entity : findAll()) {
-            store.delete(entity);
+            store.deleteById(store.idOf(entity));
         }
     }
 
