@@ -62,8 +62,8 @@ public final class Benchmarks {
                         phase is set in memory (`SettablePhaseSource`). Reads compare the phased repository's \
                         `findById` with a plain `MongoRepository.findById` of an equivalent `@Document` entity \
                         (same fields) in its own collection of the same size. Writes compare an update through the \
-                        phased repository in a write-both phase (two writes: the phase's source of truth with a \
-                        version compare-and-set, then the other shape) with the same update in `OLD_ONLY` (one \
+                        phased repository in a write-both phase (two writes: a version compare-and-set on the old \
+                        shape, which decides while instances may read it, then the guarded new shape) with the same update in `OLD_ONLY` (one \
                         write, same compare-and-set); the candidate and the baseline update disjoint halves of the \
                         ids, so that `OLD_ONLY` writes never leave the new shape of the candidate's entities \
                         behind. A write-both save is two sequential round trips to the server (the second an \
