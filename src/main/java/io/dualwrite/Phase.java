@@ -17,6 +17,11 @@ import java.util.stream.Collectors;
  * READ_NEW_WRITE_BOTH   new     new, then old       new
  * READ_NEW_WRITE_NEW    new     new                 new
  * </pre>
+ *
+ * This is the contract a phase offers its readers: every write an instance acknowledges is in the shape it reads.
+ * How the phased store sequences the two writes so that instances in adjacent phases stay correct (in
+ * {@code READ_NEW_WRITE_BOTH} the version is claimed on old first, and the write acknowledged once new has it) is
+ * described in docs/architecture.md.
  */
 public enum Phase {
 
