@@ -1,5 +1,7 @@
 package io.dualwrite.repository;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -7,6 +9,10 @@ import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.mongodb.MongoDBContainer;
 
+import com.mongodb.ServerAddress;
+import com.mongodb.client.MongoClient;
+
+import io.dualwrite.embedded.EmbeddedMongoServer;
 import io.dualwrite.fixtures.Fixtures;
 
 /**
@@ -25,6 +31,11 @@ class PhasedRepositoryMongoContainerIntegrationTests extends PhasedRepositoryCon
     static void start() {
         context = Fixtures.start("phased_repository_real",
                 "spring.mongodb.uri=" + MONGO.getReplicaSetUrl("phased_repository_real"));
+        // the suite must run on the container, never fall back to the embedded server
+        assertThat(context.getBean(MongoClient.class).getClusterDescription().getClusterSettings().getHosts())
+                .extracting(ServerAddress::getPort).containsExactly(MONGO.getFirstMappedPort());
+        assertThat(EmbeddedMongoServer.isStarted() && context.containsBean("embeddedMongoConnectionDetails"))
+                .as("embedded server used").isFalse();
     }
 
     @AfterAll
