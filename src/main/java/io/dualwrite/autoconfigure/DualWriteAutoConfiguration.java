@@ -36,6 +36,7 @@ public class DualWriteAutoConfiguration {
         return new MigrationRegistry(migrations.orderedStream().toList());
     }
 
+    /** The one clock of dualwrite (tombstone times, the phase poller); tests replace it with a clock they move. */
     @Bean
     @ConditionalOnMissingBean
     Clock dualwriteClock() {

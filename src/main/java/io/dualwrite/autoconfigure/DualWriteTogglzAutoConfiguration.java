@@ -64,13 +64,6 @@ import org.togglz.spring.boot.actuate.autoconfigure.TogglzProperties;
 @EnableConfigurationProperties({ DualWriteProperties.class, TogglzProperties.class })
 public class DualWriteTogglzAutoConfiguration {
 
-    /** The time the phase source refreshes by; tests replace it with a clock they move. */
-    @Bean
-    @ConditionalOnMissingBean
-    Clock dualwriteClock() {
-        return Clock.systemUTC();
-    }
-
     /** The "Migration phase" activation strategy; Togglz picks up every ActivationStrategy bean. */
     @Bean
     @ConditionalOnMissingBean
