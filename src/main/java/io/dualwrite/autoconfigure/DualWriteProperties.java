@@ -197,5 +197,137 @@ public class DualWriteProperties {
         public void setRepairs(String repairs) {
             this.repairs = repairs;
         }
+
+        /** Copy and verification runs, one document each (plus one pointer per migration to its active run). */
+        private String jobs = "dualwrite_jobs";
+
+        /** The partitions of those runs: ranges, checkpoints, counters and leases. */
+        private String jobPartitions = "dualwrite_job_partitions";
+
+        /** Source documents the copier could not convert or write, with the error. */
+        private String deadLetters = "dualwrite_dead_letters";
+
+        public String getJobs() {
+            return jobs;
+        }
+
+        public void setJobs(String jobs) {
+            this.jobs = jobs;
+        }
+
+        public String getJobPartitions() {
+            return jobPartitions;
+        }
+
+        public void setJobPartitions(String jobPartitions) {
+            this.jobPartitions = jobPartitions;
+        }
+
+        public String getDeadLetters() {
+            return deadLetters;
+        }
+
+        public void setDeadLetters(String deadLetters) {
+            this.deadLetters = deadLetters;
+        }
+    }
+
+    /** The copier and the verifier. */
+    private final Copier copier = new Copier();
+
+    public Copier getCopier() {
+        return copier;
+    }
+
+    /** The copier and the verifier: defaults for runs this process starts, and how workers pace themselves. */
+    public static class Copier {
+
+        /** Worker threads a process starts on a run when the caller does not say. */
+        private int workers = 1;
+
+        /** Documents per batch: one read, one bulk write and one checkpoint each. */
+        private int batchSize = 1000;
+
+        /** Ranges of _id a new run is split into; workers in any process lease them one at a time. */
+        private int partitions = 16;
+
+        /** Run-wide limit in documents per second for new runs (0: unlimited); changeable while a run goes on. */
+        private double rate = 0;
+
+        /** How long a partition lease lasts without renewal; a dead worker's partition is taken over after it. */
+        private Duration leaseTtl = Duration.ofSeconds(30);
+
+        /** How often an idle or paused worker looks at the run again. */
+        private Duration pollInterval = Duration.ofSeconds(1);
+
+        /** How often progress is logged. */
+        private Duration logInterval = Duration.ofSeconds(10);
+
+        /** How many differences a verification keeps with their field-level diffs. */
+        private int maxExamples = 20;
+
+        public int getWorkers() {
+            return workers;
+        }
+
+        public void setWorkers(int workers) {
+            this.workers = workers;
+        }
+
+        public int getBatchSize() {
+            return batchSize;
+        }
+
+        public void setBatchSize(int batchSize) {
+            this.batchSize = batchSize;
+        }
+
+        public int getPartitions() {
+            return partitions;
+        }
+
+        public void setPartitions(int partitions) {
+            this.partitions = partitions;
+        }
+
+        public double getRate() {
+            return rate;
+        }
+
+        public void setRate(double rate) {
+            this.rate = rate;
+        }
+
+        public Duration getLeaseTtl() {
+            return leaseTtl;
+        }
+
+        public void setLeaseTtl(Duration leaseTtl) {
+            this.leaseTtl = leaseTtl;
+        }
+
+        public Duration getPollInterval() {
+            return pollInterval;
+        }
+
+        public void setPollInterval(Duration pollInterval) {
+            this.pollInterval = pollInterval;
+        }
+
+        public Duration getLogInterval() {
+            return logInterval;
+        }
+
+        public void setLogInterval(Duration logInterval) {
+            this.logInterval = logInterval;
+        }
+
+        public int getMaxExamples() {
+            return maxExamples;
+        }
+
+        public void setMaxExamples(int maxExamples) {
+            this.maxExamples = maxExamples;
+        }
     }
 }

@@ -42,6 +42,16 @@ public final class Bookkeeping {
         return Boolean.TRUE.equals(document.get(DELETED));
     }
 
+    /** Whether the document was written by an instance in {@code READ_NEW_WRITE_NEW} (the new shape decides). */
+    public static boolean isNewOnly(Document document) {
+        return Boolean.TRUE.equals(document.get(NEW_ONLY));
+    }
+
+    /** Whether a field is one of the layer's bookkeeping fields. */
+    public static boolean isBookkeeping(String field) {
+        return field.startsWith("_dw");
+    }
+
     /** A tombstone for {@code id} at {@code version}. */
     public static Document tombstone(Object id, String versionField, long version, Date at) {
         return new Document("_id", id).append(versionField, version).append(DELETED, true).append(DELETED_AT, at);

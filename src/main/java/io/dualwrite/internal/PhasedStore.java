@@ -134,6 +134,44 @@ public final class PhasedStore<T> {
         return access.storedId(domainId);
     }
 
+    /** The name of the version field in both shapes. */
+    public String versionField() {
+        return versionField;
+    }
+
+    /** Whether both shapes live in one collection. */
+    public boolean isSameCollection() {
+        return sameCollection;
+    }
+
+    /**
+     * The fields of shape {@code to} for the entity stored in {@code source}, a document of shape {@code from}:
+     * the mapping reads the entity and writes it in the other shape. The result holds the entity's own fields only
+     * (no {@code _id}, version or bookkeeping).
+     *
+     * @throws RuntimeException when a mapping cannot convert the document (the copier dead-letters it)
+     */
+    public Document convert(Document source, Shape from, Shape to) {
+        T entity = shape(from).mapping().fromDocument(source);
+        if (entity == null) {
+            throw new IllegalStateException("the " + from.tag() + " mapping returned null");
+        }
+        return mapped(shape(to), entity);
+    }
+
+    /**
+     * The copier's guard: {@code {_id: id}} holding an older write count than {@code version}, or no version at
+     * all (a document written before the migration).
+     */
+    public Bson olderWriteThan(Object id, long version) {
+        return olderThan(id, version);
+    }
+
+    /** {@code {_id: id}} at exactly {@code version} (version 0 also matches a document without a version). */
+    public Bson atVersion(Object id, long version) {
+        return versionIs(id, version);
+    }
+
     // ---------------------------------------------------------------- reads
 
     /** The entity with this id in the current phase's read shape, never a tombstone. */

@@ -1,0 +1,109 @@
+package io.dualwrite.autoconfigure;
+
+import java.time.Clock;
+
+import org.bson.Document;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.data.mongodb.MongoDatabaseFactory;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+
+import io.dualwrite.MigrationRegistry;
+import io.dualwrite.copier.Copier;
+import io.dualwrite.copier.JobEngine;
+import io.dualwrite.copier.JobListener;
+import io.dualwrite.copier.JobMetrics;
+import io.dualwrite.copier.JobOptions;
+import io.dualwrite.copier.JobSettings;
+import io.dualwrite.copier.JobStore;
+import io.dualwrite.copier.Sleeper;
+import io.dualwrite.copier.StartCondition;
+import io.dualwrite.copier.Verifier;
+import io.dualwrite.internal.PhasedStores;
+import io.dualwrite.spi.PhaseSource;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * The copier and the verifier ({@code dualwrite.copier.*}): their shared job engine and store, with Micrometer
+ * meters when a {@link MeterRegistry} is present.
+ */
+@AutoConfiguration(after = { DualWriteAutoConfiguration.class, DualWriteTogglzAutoConfiguration.class },
+        afterName = "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration")
+@ConditionalOnBooleanProperty(name = "dualwrite.enabled", matchIfMissing = true)
+@ConditionalOnBean({ PhasedStores.class, PhaseSource.class })
+@EnableConfigurationProperties(DualWriteProperties.class)
+public class DualWriteCopierAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    JobStore dualwriteJobStore(MongoDatabaseFactory databaseFactory, DualWriteProperties properties) {
+        DualWriteProperties.Collections collections = properties.getCollections();
+        return new JobStore(databaseFactory.getMongoDatabase(), collections.getJobs(),
+                collections.getJobPartitions(), collections.getDeadLetters());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    Sleeper dualwriteSleeper() {
+        return Sleeper.THREAD;
+    }
+
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    JobEngine dualwriteJobEngine(PhasedStores stores, JobStore store, PhaseSource phaseSource,
+            ObjectProvider<StartCondition.Check> instances, MongoDatabaseFactory databaseFactory,
+            DualWriteProperties properties, Clock clock, Sleeper sleeper, ObjectProvider<JobListener> listeners,
+            ObjectProvider<JobMetrics> metrics) {
+        DualWriteProperties.Copier copier = properties.getCopier();
+        JobSettings settings = new JobSettings(copier.getLeaseTtl(), copier.getPollInterval(),
+                copier.getLogInterval(), copier.getMaxExamples(), 5);
+        MongoCollection<Document> repairs = databaseFactory.getMongoDatabase()
+                .getCollection(properties.getCollections().getRepairs(), Document.class);
+        StartCondition.Check check = instances.getIfAvailable(() -> migrationId -> new StartCondition(true,
+                "no instance registry is configured, so only the shared phase was checked"));
+        return new JobEngine(stores, store, phaseSource, check,
+                migrationId -> repairs.countDocuments(Filters.and(Filters.eq("migration", migrationId),
+                        Filters.eq("repaired", false))),
+                clock, sleeper, settings, listeners.orderedStream().toList(), metrics.getIfAvailable());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    Copier dualwriteCopier(JobEngine engine, MigrationRegistry registry, DualWriteProperties properties,
+            Clock clock) {
+        return new Copier(engine, registry, defaults(properties), clock);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    Verifier dualwriteVerifier(JobEngine engine, MigrationRegistry registry, DualWriteProperties properties,
+            Clock clock) {
+        return new Verifier(engine, registry, defaults(properties), clock);
+    }
+
+    private static JobOptions defaults(DualWriteProperties properties) {
+        DualWriteProperties.Copier copier = properties.getCopier();
+        return new JobOptions(copier.getWorkers(), copier.getBatchSize(), copier.getPartitions(), copier.getRate());
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(MeterRegistry.class)
+    static class Metrics {
+
+        @Bean
+        @ConditionalOnBean(MeterRegistry.class)
+        @ConditionalOnMissingBean
+        JobMetrics dualwriteJobMetrics(MeterRegistry registry) {
+            return new JobMetrics(registry);
+        }
+    }
+}

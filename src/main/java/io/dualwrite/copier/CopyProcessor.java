@@ -1,0 +1,294 @@
+package io.dualwrite.copier;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.bson.Document;
+import org.bson.conversions.Bson;
+
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoBulkWriteException;
+import com.mongodb.bulk.BulkWriteError;
+import com.mongodb.bulk.BulkWriteResult;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.BulkWriteOptions;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Projections;
+import com.mongodb.client.model.ReplaceOneModel;
+import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.client.model.UpdateOneModel;
+import com.mongodb.client.model.Updates;
+import com.mongodb.client.model.WriteModel;
+
+import io.dualwrite.Shape;
+import io.dualwrite.internal.Bookkeeping;
+import io.dualwrite.internal.PhasedStore;
+import io.dualwrite.internal.Versions;
+
+/**
+ * Copies a batch from the source shape to the target shape in one unordered bulk write, every document guarded by
+ * its version:
+ * <ul>
+ * <li>two collections: replace-or-insert filtered on {@code {_id, version older than the one read}}; a target holding
+ * an equal or newer write makes the upsert collide on {@code _id} (duplicate key) and stays as it is. A source
+ * tombstone is copied as a tombstone. After the write the copied ids are read again from the source: one that was
+ * deleted meanwhile (by an instance that deletes without leaving a tombstone, or whose tombstone write failed) is
+ * turned into a tombstone in the target, over exactly the version the copier wrote, so a copy never brings a deleted
+ * entity back;</li>
+ * <li>one collection: the new fields are added to the document only if it still has exactly the version read, so
+ * any concurrent write wins.</li>
+ * </ul>
+ * Documents the mapping cannot convert, and documents the target refuses (a unique index on another field), become
+ * dead letters; the batch goes on.
+ */
+final class CopyProcessor implements BatchProcessor {
+
+    private final PhasedStore<?> store;
+
+    private final JobStore jobs;
+
+    private final String runId;
+
+    private final Clock clock;
+
+    private final boolean clearDeadLetters;
+
+    CopyProcessor(PhasedStore<?> store, JobStore jobs, String runId, Clock clock) {
+        this.store = store;
+        this.jobs = jobs;
+        this.runId = runId;
+        this.clock = clock;
+        this.clearDeadLetters = jobs.countDeadLetters(store.migration().id()) > 0;
+    }
+
+    @Override
+    public Result process(Shape side, List<Document> batch, int examplesWanted) {
+        Result result = new Result();
+        result.add(Counts.PROCESSED, batch.size());
+        if (store.isSameCollection()) {
+            copyWithinDocuments(batch, result);
+        }
+        else {
+            copyToTarget(batch, result);
+        }
+        return result;
+    }
+
+    // ---------------------------------------------------------------- two collections
+
+    private void copyToTarget(List<Document> batch, Result result) {
+        String versionField = store.versionField();
+        MongoCollection<Document> target = store.shape(Shape.NEW).collection();
+        List<WriteModel<Document>> writes = new ArrayList<>(batch.size());
+        List<Object> ids = new ArrayList<>(batch.size());
+        List<Long> versions = new ArrayList<>(batch.size());
+        List<Boolean> tombstones = new ArrayList<>(batch.size());
+        Set<Object> converted = new HashSet<>();
+        ReplaceOptions upsert = new ReplaceOptions().upsert(true);
+        for (Document source : batch) {
+            Object id = source.get("_id");
+            long version = Bookkeeping.version(source, versionField);
+            Document copy;
+            boolean tombstone = Bookkeeping.isTombstone(source);
+            if (tombstone) {
+                Date at = source.getDate(Bookkeeping.DELETED_AT);
+                copy = Bookkeeping.tombstone(id, versionField, version, at != null ? at : Date.from(clock.instant()));
+            }
+            else {
+                try {
+                    copy = new Document("_id", id);
+                    copy.putAll(store.convert(source, Shape.OLD, Shape.NEW));
+                    copy.put(versionField, version);
+                    converted.add(id);
+                }
+                catch (RuntimeException ex) {
+                    deadLetter(id, "the mapping cannot convert it: " + describe(ex), result);
+                    continue;
+                }
+            }
+            writes.add(new ReplaceOneModel<>(store.olderWriteThan(id, version), copy, upsert));
+            ids.add(id);
+            versions.add(version);
+            tombstones.add(tombstone);
+        }
+        if (writes.isEmpty()) {
+            return;
+        }
+        Map<Integer, BulkWriteError> errors = new HashMap<>();
+        try {
+            target.bulkWrite(writes, new BulkWriteOptions().ordered(false));
+        }
+        catch (MongoBulkWriteException ex) {
+            if (ex.getWriteConcernError() != null) {
+                throw ex; // the batch is not checkpointed and will be read and written again
+            }
+            for (BulkWriteError error : ex.getWriteErrors()) {
+                errors.put(error.getIndex(), error);
+            }
+        }
+        List<Object> collided = new ArrayList<>();
+        List<Object> applied = new ArrayList<>();
+        List<Long> appliedVersions = new ArrayList<>();
+        for (int i = 0; i < writes.size(); i++) {
+            BulkWriteError error = errors.get(i);
+            if (error == null) {
+                result.add(Counts.COPIED, 1);
+                if (!tombstones.get(i)) {
+                    applied.add(ids.get(i));
+                    appliedVersions.add(versions.get(i));
+                }
+            }
+            else if (ErrorCategory.fromErrorCode(error.getCode()) == ErrorCategory.DUPLICATE_KEY) {
+                collided.add(i);
+            }
+            else {
+                converted.remove(ids.get(i));
+                deadLetter(ids.get(i), "the " + Shape.NEW.tag() + " shape refused it: " + error.getMessage(), result);
+            }
+        }
+        sortOutCollisions(target, collided, ids, versions, converted, result);
+        recheckDeletes(applied, appliedVersions, result);
+        if (clearDeadLetters) {
+            jobs.clearDeadLetters(store.migration().id(), converted);
+        }
+    }
+
+    /**
+     * A duplicate key is the guard at work when the target holds the id at an equal or newer write count; otherwise
+     * another unique index refused the document, and it becomes a dead letter.
+     */
+    private void sortOutCollisions(MongoCollection<Document> target, List<Object> collided, List<Object> ids,
+            List<Long> versions, Set<Object> converted, Result result) {
+        if (collided.isEmpty()) {
+            return;
+        }
+        List<Object> collidedIds = new ArrayList<>();
+        for (Object index : collided) {
+            collidedIds.add(ids.get((Integer) index));
+        }
+        Map<Object, Long> stored = versionsOf(target, collidedIds);
+        for (Object index : collided) {
+            int i = (Integer) index;
+            Long storedVersion = stored.get(ids.get(i));
+            if (storedVersion != null && Versions.counter(storedVersion) >= Versions.counter(versions.get(i))) {
+                result.add(Counts.SKIPPED, 1);
+            }
+            else {
+                converted.remove(ids.get(i));
+                deadLetter(ids.get(i), "the " + Shape.NEW.tag() + " shape refused it: duplicate key on a unique "
+                        + "index other than _id; fix the data or the index and run the copier again", result);
+            }
+        }
+    }
+
+    /**
+     * Reads the copied ids back from the source. A document gone from it (deleted without a tombstone) or replaced
+     * by a tombstone since it was read must not stay live in the target because of this copy: the copy is replaced
+     * by a tombstone, guarded on exactly the version the copier wrote, so a newer write is never touched.
+     */
+    private void recheckDeletes(List<Object> applied, List<Long> appliedVersions, Result result) {
+        if (applied.isEmpty()) {
+            return;
+        }
+        MongoCollection<Document> source = store.shape(Shape.OLD).collection();
+        MongoCollection<Document> target = store.shape(Shape.NEW).collection();
+        Map<Object, Document> current = new HashMap<>();
+        for (Document document : source.find(idIn(applied)).projection(Projections.include(store.versionField(),
+                Bookkeeping.DELETED))) {
+            current.put(document.get("_id"), document);
+        }
+        Date now = Date.from(clock.instant());
+        for (int i = 0; i < applied.size(); i++) {
+            Object id = applied.get(i);
+            Document now_ = current.get(id);
+            long copied = appliedVersions.get(i);
+            if (now_ != null && !Bookkeeping.isTombstone(now_)) {
+                continue;
+            }
+            long tombstoneVersion = now_ != null ? Bookkeeping.version(now_, store.versionField())
+                    : Versions.next(copied);
+            if (Versions.counter(tombstoneVersion) <= Versions.counter(copied)) {
+                tombstoneVersion = Versions.next(copied);
+            }
+            Bson exactlyTheCopy = Filters.and(Filters.eq("_id", id), Filters.eq(store.versionField(), copied),
+                    Filters.exists(Bookkeeping.DELETED, false));
+            long matched = target.replaceOne(exactlyTheCopy,
+                    Bookkeeping.tombstone(id, store.versionField(), tombstoneVersion, now)).getMatchedCount();
+            result.add(Counts.DELETES_CAUGHT, matched);
+        }
+    }
+
+    // ---------------------------------------------------------------- one collection
+
+    private void copyWithinDocuments(List<Document> batch, Result result) {
+        String versionField = store.versionField();
+        MongoCollection<Document> collection = store.shape(Shape.OLD).collection();
+        List<WriteModel<Document>> writes = new ArrayList<>(batch.size());
+        Set<Object> converted = new HashSet<>();
+        for (Document source : batch) {
+            Object id = source.get("_id");
+            if (Bookkeeping.isTombstone(source) || Bookkeeping.holdsShape(source, Shape.NEW)
+                    || !Bookkeeping.holdsShape(source, Shape.OLD)) {
+                result.add(Counts.SKIPPED, 1);
+                continue;
+            }
+            Document fields;
+            try {
+                fields = store.convert(source, Shape.OLD, Shape.NEW);
+                converted.add(id);
+            }
+            catch (RuntimeException ex) {
+                deadLetter(id, "the mapping cannot convert it: " + describe(ex), result);
+                continue;
+            }
+            List<Bson> sets = new ArrayList<>();
+            fields.forEach((field, value) -> sets.add(Updates.set(field, value)));
+            sets.add(Updates.set(Bookkeeping.SHAPES, List.of(Shape.OLD.tag(), Shape.NEW.tag())));
+            long version = Bookkeeping.version(source, versionField);
+            writes.add(new UpdateOneModel<>(Filters.and(store.atVersion(id, version),
+                    Filters.exists(Bookkeeping.DELETED, false)), Updates.combine(sets)));
+        }
+        if (!writes.isEmpty()) {
+            BulkWriteResult written = collection.bulkWrite(writes, new BulkWriteOptions().ordered(false));
+            result.add(Counts.COPIED, written.getMatchedCount());
+            result.add(Counts.SKIPPED, writes.size() - written.getMatchedCount());
+        }
+        if (clearDeadLetters) {
+            jobs.clearDeadLetters(store.migration().id(), converted);
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void deadLetter(Object id, String error, Result result) {
+        jobs.deadLetter(store.migration().id(), runId, id, error, clock.instant());
+        result.add(Counts.DEAD_LETTERED, 1);
+    }
+
+    private Map<Object, Long> versionsOf(MongoCollection<Document> collection, List<Object> ids) {
+        Map<Object, Long> versions = new HashMap<>();
+        for (Document document : collection.find(idIn(ids)).projection(Projections.include(store.versionField()))) {
+            versions.put(document.get("_id"), Bookkeeping.version(document, store.versionField()));
+        }
+        return versions;
+    }
+
+    /**
+     * {@code {$and: [{_id: {$in: ids}}, {_id: {$exists: true}}]}}: the same documents as a bare {@code $in}, in a form
+     * the embedded server answers from its {@code _id} index.
+     */
+    static Bson idIn(List<Object> ids) {
+        return Filters.and(Filters.in("_id", ids), Filters.exists("_id"));
+    }
+
+    private static String describe(RuntimeException ex) {
+        String message = ex.getMessage();
+        return ex.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+}

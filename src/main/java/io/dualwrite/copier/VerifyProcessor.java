@@ -1,0 +1,238 @@
+package io.dualwrite.copier;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.bson.BsonDocument;
+import org.bson.BsonValue;
+import org.bson.Document;
+import org.bson.codecs.configuration.CodecRegistry;
+
+import com.mongodb.client.MongoCollection;
+
+import io.dualwrite.Shape;
+import io.dualwrite.internal.Bookkeeping;
+import io.dualwrite.internal.PhasedStore;
+import io.dualwrite.internal.Versions;
+
+/**
+ * Compares a batch of one shape with the other shape, id by id, without writing anything.
+ * <ul>
+ * <li>Scanning the old shape: a live old document must have a live new document with the same version whose fields
+ * are what the mapping makes of the old document. Absent or deleted in new: <em>missing</em>; an older write count
+ * in new: <em>stale</em>; another write at the same or a higher count, or other field values: <em>different</em>.
+ * A deleted old document whose new document is live: <em>extra</em>. Old documents the mapping cannot convert:
+ * <em>unconvertible</em>.</li>
+ * <li>Scanning the new shape (two collections): a live new document with no old document at all: <em>extra</em>.</li>
+ * <li>New-shape documents written by instances in {@code READ_NEW_WRITE_NEW} (the new shape decides for them) are
+ * not compared.</li>
+ * </ul>
+ * Writers keep working while the verifier runs, and a write reaches the two shapes one after the other; so every id
+ * found different is read again from both shapes once, and reported only if it is still different.
+ */
+final class VerifyProcessor implements BatchProcessor {
+
+    private final PhasedStore<?> store;
+
+    private final CodecRegistry codecs;
+
+    VerifyProcessor(PhasedStore<?> store) {
+        this.store = store;
+        this.codecs = store.shape(Shape.OLD).collection().getCodecRegistry();
+    }
+
+    @Override
+    public Result process(Shape side, List<Document> batch, int examplesWanted) {
+        Result result = new Result();
+        result.add(Counts.PROCESSED, batch.size());
+        List<Object> ids = new ArrayList<>(batch.size());
+        for (Document document : batch) {
+            ids.add(document.get("_id"));
+        }
+        Map<Object, Difference> found = compare(side, batch, ids);
+        if (!found.isEmpty()) {
+            // read the suspects again from both shapes: a write in flight between the two shapes settles meanwhile
+            List<Object> suspects = new ArrayList<>(found.keySet());
+            List<Document> again = new ArrayList<>(read(store.shape(side).collection(), suspects).values());
+            found = compare(side, again, suspects);
+        }
+        for (Difference difference : found.values()) {
+            result.add(difference.kind(), 1);
+            if (result.examples().size() < examplesWanted) {
+                result.example(difference);
+            }
+        }
+        return result;
+    }
+
+    private Map<Object, Difference> compare(Shape side, List<Document> batch, List<Object> ids) {
+        if (store.isSameCollection()) {
+            return compareWithinDocuments(batch);
+        }
+        Shape other = side == Shape.OLD ? Shape.NEW : Shape.OLD;
+        Map<Object, Document> counterparts = read(store.shape(other).collection(), ids);
+        Map<Object, Difference> differences = new LinkedHashMap<>();
+        for (Document document : batch) {
+            Object id = document.get("_id");
+            Difference difference = side == Shape.OLD ? compareOld(document, counterparts.get(id))
+                    : compareNew(document, counterparts.get(id));
+            if (difference != null) {
+                differences.put(id, difference);
+            }
+        }
+        return differences;
+    }
+
+    private Difference compareOld(Document old, Document current) {
+        Object id = old.get("_id");
+        String versionField = store.versionField();
+        if (current != null && Bookkeeping.isNewOnly(current)) {
+            return null;
+        }
+        long oldVersion = Bookkeeping.version(old, versionField);
+        if (Bookkeeping.isTombstone(old)) {
+            if (current != null && !Bookkeeping.isTombstone(current)) {
+                return new Difference(id, Counts.EXTRA, "deleted in the old shape (version " + oldVersion
+                        + ") but live in the new shape (version " + Bookkeeping.version(current, versionField) + ")",
+                        List.of());
+            }
+            return null;
+        }
+        Document expected;
+        try {
+            expected = store.convert(old, Shape.OLD, Shape.NEW);
+        }
+        catch (RuntimeException ex) {
+            return new Difference(id, Counts.UNCONVERTIBLE, "the mapping cannot convert the old document: " + ex,
+                    List.of());
+        }
+        if (current == null || Bookkeeping.isTombstone(current)) {
+            return new Difference(id, Counts.MISSING, current == null ? "absent from the new shape"
+                    : "deleted in the new shape but live in the old shape (version " + oldVersion + ")", List.of());
+        }
+        long newVersion = Bookkeeping.version(current, versionField);
+        if (Versions.counter(newVersion) < Versions.counter(oldVersion)) {
+            return new Difference(id, Counts.STALE, "the new shape holds write " + Versions.counter(newVersion)
+                    + ", the old shape write " + Versions.counter(oldVersion), fieldDifferences(expected, current));
+        }
+        if (newVersion != oldVersion) {
+            return new Difference(id, Counts.DIFFERENT, "different writes: version " + oldVersion + " in the old "
+                    + "shape, " + newVersion + " in the new shape", fieldDifferences(expected, current));
+        }
+        List<Difference.FieldDifference> fields = fieldDifferences(expected, current);
+        if (!fields.isEmpty()) {
+            return new Difference(id, Counts.DIFFERENT, fields.size() + " field(s) differ at version " + oldVersion,
+                    fields);
+        }
+        return null;
+    }
+
+    private Difference compareNew(Document current, Document old) {
+        if (old != null || Bookkeeping.isTombstone(current) || Bookkeeping.isNewOnly(current)) {
+            return null; // pairs with an old document were compared from the old side
+        }
+        return new Difference(current.get("_id"), Counts.EXTRA, "live in the new shape (version "
+                + Bookkeeping.version(current, store.versionField()) + ") but absent from the old shape", List.of());
+    }
+
+    private Map<Object, Difference> compareWithinDocuments(List<Document> batch) {
+        Map<Object, Difference> differences = new LinkedHashMap<>();
+        for (Document document : batch) {
+            Object id = document.get("_id");
+            if (Bookkeeping.isTombstone(document) || !Bookkeeping.holdsShape(document, Shape.OLD)) {
+                continue;
+            }
+            Document expected;
+            try {
+                expected = store.convert(document, Shape.OLD, Shape.NEW);
+            }
+            catch (RuntimeException ex) {
+                differences.put(id, new Difference(id, Counts.UNCONVERTIBLE,
+                        "the mapping cannot convert the old fields: " + ex, List.of()));
+                continue;
+            }
+            if (!Bookkeeping.holdsShape(document, Shape.NEW)) {
+                differences.put(id, new Difference(id, Counts.MISSING, "the document has no new-shape fields",
+                        List.of()));
+                continue;
+            }
+            Document actual = new Document();
+            expected.keySet().forEach(field -> actual.put(field, document.get(field)));
+            List<Difference.FieldDifference> fields = fieldDifferences(expected, actual);
+            if (!fields.isEmpty()) {
+                differences.put(id, new Difference(id, Counts.DIFFERENT, fields.size() + " new-shape field(s) "
+                        + "differ from the old fields", fields));
+            }
+        }
+        return differences;
+    }
+
+    /** Field-level differences between what the mapping gives and what is stored, ignoring bookkeeping. */
+    private List<Difference.FieldDifference> fieldDifferences(Document expected, Document actual) {
+        BsonDocument want = normalize(expected);
+        BsonDocument have = normalize(actual);
+        List<Difference.FieldDifference> differences = new ArrayList<>();
+        diff("", want, have, differences);
+        return differences;
+    }
+
+    private BsonDocument normalize(Document document) {
+        Document copy = new Document(document);
+        copy.remove("_id");
+        copy.remove(store.versionField());
+        copy.keySet().removeIf(Bookkeeping::isBookkeeping);
+        copy.values().removeIf(Objects::isNull);
+        return copy.toBsonDocument(BsonDocument.class, codecs);
+    }
+
+    private static void diff(String prefix, BsonDocument want, BsonDocument have,
+            List<Difference.FieldDifference> differences) {
+        Set<String> fields = new TreeSet<>(want.keySet());
+        fields.addAll(have.keySet());
+        for (String field : fields) {
+            BsonValue expected = want.get(field);
+            BsonValue actual = have.get(field);
+            if (expected != null && actual != null && expected.isDocument() && actual.isDocument()) {
+                diff(prefix + field + ".", expected.asDocument(), actual.asDocument(), differences);
+            }
+            else if (!sameValue(expected, actual)) {
+                differences.add(new Difference.FieldDifference(prefix + field, display(expected), display(actual)));
+            }
+        }
+    }
+
+    private static boolean sameValue(BsonValue a, BsonValue b) {
+        if (a == null || a.isNull()) {
+            return b == null || b.isNull();
+        }
+        if (b == null) {
+            return false;
+        }
+        if (a.isNumber() && b.isNumber()) {
+            return a.asNumber().decimal128Value().equals(b.asNumber().decimal128Value());
+        }
+        return a.equals(b);
+    }
+
+    private static Object display(BsonValue value) {
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        String text = value.isString() ? value.asString().getValue() : value.toString();
+        return text.length() > 200 ? text.substring(0, 200) + "…" : text;
+    }
+
+    private Map<Object, Document> read(MongoCollection<Document> collection, List<Object> ids) {
+        Map<Object, Document> documents = new HashMap<>();
+        for (Document document : collection.find(CopyProcessor.idIn(ids))) {
+            documents.put(document.get("_id"), document);
+        }
+        return documents;
+    }
+}
