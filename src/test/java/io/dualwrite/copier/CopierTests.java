@@ -17,6 +17,7 @@ import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 
 import io.dualwrite.Phase;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.dualwrite.fixtures.Fixtures;
 import io.dualwrite.fixtures.Person;
 import io.dualwrite.fixtures.PersonRepository;
@@ -62,6 +63,7 @@ class CopierTests {
     @Test
     void copiesLegacyDocumentsAndAReRunSkipsThemAll() throws Exception {
         seedLegacy(2_500);
+        double copiedBefore = copiedMeter();
         JobRun run = copier.run(TestMigrations.PEOPLE, JobOptions.defaults().withBatchSize(100).withWorkers(2));
 
         assertThat(run.status()).isEqualTo(JobStatus.FINISHED);
@@ -74,6 +76,11 @@ class CopierTests {
         assertThat(copied.getInteger("age")).isEqualTo(42 % 90);
         assertThat(copied.get("contact", Document.class).getString("phone")).isEqualTo("555-42");
         assertThat(copied.getLong("version")).isZero();
+
+        MeterRegistry meters = context.getBean(MeterRegistry.class);
+        assertThat(copiedMeter() - copiedBefore).isEqualTo(2_500);
+        assertThat(meters.get("dualwrite.copier.remaining").tags("migration", TestMigrations.PEOPLE, "job", "copy")
+                .gauge()).isNotNull();
 
         JobRun again = copier.run(TestMigrations.PEOPLE, JobOptions.defaults().withBatchSize(100));
         assertThat(again.id()).isNotEqualTo(run.id());
@@ -179,6 +186,12 @@ class CopierTests {
         assertThatThrownBy(() -> copier.pause(TestMigrations.PEOPLE)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("none is running or paused");
         assertThat(database.getCollection("dualwrite_jobs").countDocuments()).isZero();
+    }
+
+    private static double copiedMeter() {
+        var counter = context.getBean(MeterRegistry.class).find("dualwrite.copier.documents")
+                .tags("migration", TestMigrations.PEOPLE, "job", "copy", "outcome", Counts.COPIED).counter();
+        return counter == null ? 0 : counter.count();
     }
 
     private static void seedLegacy(int count) {
