@@ -95,7 +95,7 @@ public class InstanceHeartbeat implements SmartLifecycle, PhaseChangeListener {
         long millis = interval.toMillis();
         scheduler.scheduleWithFixedDelay(this::tick, millis, millis, TimeUnit.MILLISECONDS);
         executor = scheduler;
-        log.info("Registered {} in the instance registry (heartbeat every {}, live for {})",
+        log.info("Heartbeat of {} started (every {}; live in the instance registry for {} after each)",
                 registry.localInstance().get(), interval, registry.ttl());
     }
 
@@ -117,7 +117,7 @@ public class InstanceHeartbeat implements SmartLifecycle, PhaseChangeListener {
         }
         try {
             registry.deregister();
-            log.info("Removed {} from the instance registry", registry.localInstance().get());
+            log.info("Heartbeat of {} stopped and its instance registry entry removed", registry.localInstance().get());
         }
         catch (RuntimeException ex) {
             log.warn("Could not remove {} from the instance registry; it expires after {}: {}",
