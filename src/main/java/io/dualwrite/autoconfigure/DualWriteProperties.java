@@ -230,7 +230,7 @@ public class DualWriteProperties {
          */
         private Duration ttl = Duration.ofSeconds(30);
 
-        /** How long the entry of a silent instance is kept (shown as expired) before it is removed. */
+        /** How long the entry of a silent instance is kept before it is removed (at least the ttl). */
         private Duration retention = Duration.ofDays(1);
 
         /** Collection holding one entry per instance. */
