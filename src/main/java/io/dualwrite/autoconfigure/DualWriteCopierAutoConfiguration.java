@@ -28,6 +28,8 @@ import io.dualwrite.copier.JobStore;
 import io.dualwrite.copier.Sleeper;
 import io.dualwrite.copier.StartCondition;
 import io.dualwrite.copier.Verifier;
+import io.dualwrite.instances.InstanceRegistry;
+import io.dualwrite.instances.LiveCheck;
 import io.dualwrite.internal.PhasedStores;
 import io.dualwrite.spi.PhaseSource;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -36,7 +38,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  * The copier and the verifier ({@code dualwrite.copier.*}): their shared job engine and store, with Micrometer
  * meters when a {@link MeterRegistry} is present.
  */
-@AutoConfiguration(after = { DualWriteAutoConfiguration.class, DualWriteTogglzAutoConfiguration.class },
+@AutoConfiguration(after = { DualWriteAutoConfiguration.class, DualWriteTogglzAutoConfiguration.class,
+        DualWriteInstancesAutoConfiguration.class },
         afterName = "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration")
 @ConditionalOnBooleanProperty(name = "dualwrite.enabled", matchIfMissing = true)
 @ConditionalOnBean({ PhasedStores.class, PhaseSource.class })
@@ -49,6 +52,17 @@ public class DualWriteCopierAutoConfiguration {
         DualWriteProperties.Collections collections = properties.getCollections();
         return new JobStore(databaseFactory.getMongoDatabase(), collections.getJobs(),
                 collections.getJobPartitions(), collections.getDeadLetters());
+    }
+
+    /** A copy run records whether every live instance of the registry wrote both shapes when it started. */
+    @Bean
+    @ConditionalOnBean(InstanceRegistry.class)
+    @ConditionalOnMissingBean
+    StartCondition.Check dualwriteStartCondition(InstanceRegistry registry) {
+        return migrationId -> {
+            LiveCheck check = registry.everyLiveInstanceWritingBoth(migrationId);
+            return new StartCondition(check.satisfied(), check.describe());
+        };
     }
 
     @Bean

@@ -27,6 +27,9 @@ public class DualWriteProperties {
     /** Bookkeeping collections. */
     private final Collections collections = new Collections();
 
+    /** The instance registry: each instance reports the phase it acts on with a heartbeat. */
+    private final Instances instances = new Instances();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -49,6 +52,10 @@ public class DualWriteProperties {
 
     public Collections getCollections() {
         return collections;
+    }
+
+    public Instances getInstances() {
+        return instances;
     }
 
     /** The in-process MongoDB server. */
@@ -328,6 +335,99 @@ public class DualWriteProperties {
 
         public void setMaxExamples(int maxExamples) {
             this.maxExamples = maxExamples;
+        }
+    }
+
+    /** The instance registry. */
+    public static class Instances {
+
+        /**
+         * Register this process as an instance (heartbeat and deregistration). Turn off for processes that serve no
+         * traffic, such as a command-line copier; they can still read the registry.
+         */
+        private boolean enabled = true;
+
+        /**
+         * This instance's id, unique among the instances sharing the database. Default: the host name (HOSTNAME,
+         * the pod or container name where set), the process id and a random suffix.
+         */
+        private String id;
+
+        /** Time between two heartbeats. */
+        private Duration heartbeatInterval = Duration.ofSeconds(5);
+
+        /**
+         * How long after its last heartbeat an instance still counts as live; several heartbeat intervals, so that a
+         * missed heartbeat or two does not drop a running instance.
+         */
+        private Duration ttl = Duration.ofSeconds(30);
+
+        /** How long the entry of a silent instance is kept before it is removed (at least the ttl). */
+        private Duration retention = Duration.ofDays(1);
+
+        /** Collection holding one entry per instance. */
+        private String collection = "dualwrite_instances";
+
+        /**
+         * The application version each instance reports. Default: spring.application.version (the manifest's
+         * Implementation-Version), else the build info's version, else "unknown".
+         */
+        private String applicationVersion;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public String getId() {
+            return id;
+        }
+
+        public void setId(String id) {
+            this.id = id;
+        }
+
+        public Duration getHeartbeatInterval() {
+            return heartbeatInterval;
+        }
+
+        public void setHeartbeatInterval(Duration heartbeatInterval) {
+            this.heartbeatInterval = heartbeatInterval;
+        }
+
+        public Duration getTtl() {
+            return ttl;
+        }
+
+        public void setTtl(Duration ttl) {
+            this.ttl = ttl;
+        }
+
+        public Duration getRetention() {
+            return retention;
+        }
+
+        public void setRetention(Duration retention) {
+            this.retention = retention;
+        }
+
+        public String getCollection() {
+            return collection;
+        }
+
+        public void setCollection(String collection) {
+            this.collection = collection;
+        }
+
+        public String getApplicationVersion() {
+            return applicationVersion;
+        }
+
+        public void setApplicationVersion(String applicationVersion) {
+            this.applicationVersion = applicationVersion;
         }
     }
 }

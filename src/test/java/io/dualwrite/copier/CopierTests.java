@@ -70,6 +70,7 @@ class CopierTests {
         assertThat(run.processed()).isEqualTo(2_500);
         assertThat(run.count(Counts.COPIED)).isEqualTo(2_500);
         assertThat(run.allWritingBothAtStart()).isTrue();
+        assertThat(run.startCondition()).contains("READ_OLD_WRITE_BOTH").contains("writing both");
         assertThat(people("people_v2").countDocuments()).isEqualTo(2_500);
         Document copied = people("people_v2").find(Filters.eq("_id", "p00042")).first();
         assertThat(copied.getString("firstName")).isEqualTo("First42");
@@ -175,6 +176,19 @@ class CopierTests {
         assertThat(run.allWritingBothAtStart()).isFalse();
         assertThat(run.phaseAtStart()).isEqualTo(Phase.OLD_ONLY);
         assertThat(run.startCondition()).contains("OLD_ONLY");
+    }
+
+    @Test
+    void aCopyStartedWhileAnotherLiveInstanceWritesOnlyOldIsRecordedAsSuch() throws Exception {
+        seedLegacy(5);
+        try (ConfigurableApplicationContext lagging = Fixtures.start("copier-tests")) {
+            lagging.getBean(SettablePhaseSource.class).setAll(Phase.OLD_ONLY);
+            lagging.getBean(io.dualwrite.instances.InstanceHeartbeat.class).tick();
+            JobRun run = copier.run(TestMigrations.PEOPLE, JobOptions.defaults());
+            assertThat(run.phaseAtStart()).isEqualTo(Phase.READ_OLD_WRITE_BOTH);
+            assertThat(run.allWritingBothAtStart()).isFalse();
+            assertThat(run.startCondition()).contains("OLD_ONLY");
+        }
     }
 
     @Test
