@@ -150,9 +150,11 @@ final class Traffic {
                     : String.format(Locale.ROOT, "%,d failed (outcome uncertain, either accepted: %s)", failed(),
                             failures.entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
                                     .collect(Collectors.joining(", ")));
+            String read = anomalies == 0 ? String.format(Locale.ROOT, "%,d reads, each as recorded", reads)
+                    : String.format(Locale.ROOT, "%,d reads, %,d NOT as recorded", reads, anomalies);
             return String.format(Locale.ROOT, "%,d writes acknowledged (creates %,d, updates %,d, deletes %,d) in "
-                    + "%.1f s, %,.0f/s; %,d reads, %,d unexpected; %s", writes(), creates, updates, deletes, seconds,
-                    seconds > 0 ? writes() / seconds : 0, reads, anomalies, failed);
+                    + "%.1f s, %,.0f/s; %s; %s", writes(), creates, updates, deletes, seconds,
+                    seconds > 0 ? writes() / seconds : 0, read, failed);
         }
     }
 
