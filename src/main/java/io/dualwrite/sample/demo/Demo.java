@@ -1,6 +1,5 @@
 package io.dualwrite.sample.demo;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,10 +17,7 @@ import org.bson.Document;
 import org.springframework.boot.Banner;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.context.TypeExcludeFilter;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.core.type.classreading.MetadataReader;
-import org.springframework.core.type.classreading.MetadataReaderFactory;
 import org.springframework.data.mongodb.core.MongoTemplate;
 import org.springframework.util.StringUtils;
 
@@ -158,8 +154,6 @@ public final class Demo {
             properties.put("logging.level.root", "WARN");
         }
         application.setDefaultProperties(properties);
-        application.addInitializers(context -> context.getBeanFactory()
-                .registerSingleton("demoExcludesTestConfigurations", new ExcludeTestConfigurations()));
         ConfigurableApplicationContext context = application.run();
         String uri = context.getEnvironment().getProperty("spring.mongodb.uri");
         progress("the customers service is up (no web server), on %s, database %s",
@@ -374,32 +368,5 @@ public final class Demo {
 
     private static String number(double value) {
         return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
-    }
-
-    /**
-     * Keeps classes annotated {@code @TestConfiguration} or {@code @TestComponent} out of the component scan, as
-     * Spring Boot's tests do: when the demo runs inside a test JVM, the sample's test configurations sit in the
-     * scanned package. (The executable jar holds none.)
-     */
-    static final class ExcludeTestConfigurations extends TypeExcludeFilter {
-
-        private static final List<String> TEST_ANNOTATIONS = List.of(
-                "org.springframework.boot.test.context.TestConfiguration",
-                "org.springframework.boot.test.context.TestComponent");
-
-        @Override
-        public boolean match(MetadataReader reader, MetadataReaderFactory factory) throws IOException {
-            return TEST_ANNOTATIONS.stream().anyMatch(reader.getAnnotationMetadata()::hasAnnotation);
-        }
-
-        @Override
-        public boolean equals(Object other) {
-            return other instanceof ExcludeTestConfigurations;
-        }
-
-        @Override
-        public int hashCode() {
-            return ExcludeTestConfigurations.class.hashCode();
-        }
     }
 }
