@@ -1,10 +1,13 @@
 package io.dualwrite.sample;
 
+import java.util.Arrays;
 import java.util.Map;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+
+import io.dualwrite.sample.demo.Demo;
 
 /**
  * The sample customers service, main class of the executable jar. Its defaults are set here rather than in an
@@ -30,8 +33,11 @@ public class CustomersApplication {
                 "management.endpoint.health.probes.enabled", "true");
     }
 
-    /** Starts the service. */
+    /** Starts the service; {@code demo [flags]} runs the whole migration instead ({@link Demo}). */
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("demo")) {
+            System.exit(Demo.run(Arrays.copyOfRange(args, 1, args.length)));
+        }
         SpringApplication application = new SpringApplication(CustomersApplication.class);
         application.setDefaultProperties(defaultProperties());
         application.run(args);

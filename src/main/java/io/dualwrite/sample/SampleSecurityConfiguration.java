@@ -1,5 +1,6 @@
 package io.dualwrite.sample;
 
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -11,8 +12,10 @@ import org.springframework.security.web.SecurityFilterChain;
  * Web security of the sample. dualwrite's own filter chain (order {@code HIGHEST_PRECEDENCE + 10}) protects the Togglz
  * console, its login and dualwrite's endpoints with the admin login; this chain, with the lowest precedence, handles
  * every other request. Without it Spring Boot's default chain would lock the whole API behind a generated password.
+ * Only in a servlet web application: the demo ({@code demo} command) runs the service without a web server.
  */
 @Configuration(proxyBeanMethods = false)
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 public class SampleSecurityConfiguration {
 
     /** Lowest precedence: chains for specific paths (dualwrite's console and endpoints) are consulted first. */
