@@ -227,6 +227,32 @@ class CopierInterleavingTests {
         assertVerifiedClean();
     }
 
+    /**
+     * An OLD_ONLY delete whose tombstone the new shape refuses (a unique index on {@code email}: a tombstone has no
+     * email, like another document there): the failure is recorded for repair, and the copier, which copied the
+     * document from its earlier read, still leaves no live copy behind.
+     */
+    @Test
+    void anOldOnlyDeleteWhoseTombstoneTheNewShapeRefusesIsRecordedAndCaughtByTheReCheck() throws Exception {
+        seedLegacy(10);
+        MongoCollection<Document> target = people("people_v2");
+        target.createIndex(Indexes.ascending("email"), new IndexOptions().unique(true));
+        target.insertOne(new Document("_id", "zz-no-email").append("firstName", "N").append("version", 1L));
+        phase(other, Phase.OLD_ONLY);
+        HeldCopy copy = copyHeldAfterFirstRead(10);
+
+        repository(other).deleteById("p00003");
+        assertThat(rawOld("p00003")).isNull();
+        assertThat(rawNew("p00003")).as("the new shape refused the tombstone").isNull();
+        Document repair = people("dualwrite_repairs").find(Filters.eq("entityId", "p00003")).first();
+        assertThat(repair).as("the refused tombstone is recorded").isNotNull();
+        assertThat(repair.getBoolean("repaired")).isFalse();
+        JobRun run = copy.finish();
+
+        assertThat(run.count(Counts.DELETES_CAUGHT)).isEqualTo(1);
+        assertDeletedEverywhere("p00003", "p3@example.com");
+    }
+
     // ------------------------------------------------------------------ 1c: failed second writes
 
     /**
