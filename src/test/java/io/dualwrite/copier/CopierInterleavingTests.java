@@ -25,6 +25,8 @@ import com.mongodb.client.model.Indexes;
 
 import io.dualwrite.Phase;
 import io.dualwrite.fixtures.Fixtures;
+import io.dualwrite.fixtures.Member;
+import io.dualwrite.fixtures.MemberRepository;
 import io.dualwrite.fixtures.NewPersonMapping;
 import io.dualwrite.fixtures.Person;
 import io.dualwrite.fixtures.PersonRepository;
@@ -385,6 +387,50 @@ class CopierInterleavingTests {
         assertVerifiedClean();
     }
 
+    // ------------------------------------------------------------------ one collection
+
+    /**
+     * Both shapes in one collection: the copier adds the new fields only to a document still at the version it read,
+     * so an update and deletes (write-both tombstone, OLD_ONLY removal) between its read and its write all win.
+     */
+    @Test
+    void inOneCollectionWritersBetweenTheCopiersReadAndWriteWin() throws Exception {
+        List<Document> legacy = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            legacy.add(CopierTests.legacy(i));
+        }
+        people("members").insertMany(legacy);
+        phase(other, Phase.OLD_ONLY);
+        HeldCopy copy = copyHeldAfterFirstRead(TestMigrations.MEMBERS, 10);
+
+        Member member = members(main).findById("p00003").orElseThrow();
+        member.setEmail("writer@x");
+        Member saved = members(main).save(member);
+        members(main).deleteById("p00004");
+        members(other).deleteById("p00005");
+        JobRun run = copy.finish();
+
+        assertThat(run.count(Counts.COPIED)).isEqualTo(7);
+        assertThat(run.count(Counts.SKIPPED)).isEqualTo(3);
+        Document stored = people("members").find(Filters.eq("_id", "p00003")).first();
+        assertThat(stored.getString("email")).isEqualTo("writer@x");
+        assertThat(stored.getString("mail")).isEqualTo("writer@x");
+        assertThat(stored.get("version")).isEqualTo(saved.getVersion());
+        for (Phase phase : Phase.values()) {
+            phase(other, phase);
+            assertThat(members(other).findById("p00003")).as("in %s", phase).get()
+                    .matches(found -> found.sameContent(saved));
+            assertThat(members(other).findById("p00004")).as("in %s", phase).isEmpty();
+            assertThat(members(other).findById("p00005")).as("in %s", phase).isEmpty();
+        }
+        JobRun verification = verifier.run(TestMigrations.MEMBERS, options(10));
+        assertThat(verification.isClean()).as(JobReport.summary(verification)).isTrue();
+    }
+
+    private static MemberRepository members(ConfigurableApplicationContext instance) {
+        return instance.getBean(MemberRepository.class);
+    }
+
     // ------------------------------------------------------------------ 8: dead letters for target refusals
 
     /**
@@ -423,13 +469,17 @@ class CopierInterleavingTests {
 
     /** A copy run of one worker on one partition whose first batch is held between read and write. */
     private static HeldCopy copyHeldAfterFirstRead(int batchSize) throws InterruptedException {
+        return copyHeldAfterFirstRead(PEOPLE, batchSize);
+    }
+
+    private static HeldCopy copyHeldAfterFirstRead(String migration, int batchSize) throws InterruptedException {
         Gate gate = new Gate();
         listener.onBatchRead = (worker, batch, ids) -> {
             if (batch == 1) {
                 gate.hold();
             }
         };
-        JobHandle handle = copier.start(PEOPLE, options(batchSize));
+        JobHandle handle = copier.start(migration, options(batchSize));
         gate.awaitArrival();
         return new HeldCopy(handle, gate);
     }

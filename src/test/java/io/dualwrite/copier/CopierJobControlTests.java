@@ -362,8 +362,10 @@ class CopierJobControlTests {
 
         assertThat(copierB.pause(PEOPLE).status()).isEqualTo(JobStatus.PAUSED);
         third.release();
-        Waiting.until("a's worker released its partition",
-                () -> partitions(handle.runId()).stream().allMatch(p -> p.get("owner") == null));
+        Waiting.until("a's worker checkpointed its batch and released its partition", () -> {
+            Document partition = partitions(handle.runId()).get(0);
+            return "p00059".equals(partition.get("after")) && partition.get("owner") == null;
+        });
         int sleptBefore = sleeperA.calls();
         Waiting.until("a's worker waited while paused", () -> sleeperA.calls() >= sleptBefore + 5);
 

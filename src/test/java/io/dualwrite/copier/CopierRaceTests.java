@@ -140,6 +140,7 @@ class CopierRaceTests {
             }
         };
         Copier copierA = a.getBean(Copier.class);
+        int writesBeforeCopy = writers.stream().mapToInt(w -> w.acknowledged.get()).sum();
         JobHandle first = copierA.start(PEOPLE, options);
         JobHandle handleB = b.getBean(Copier.class).start(PEOPLE, options);
         assertThat(first.await(Duration.ofSeconds(60))).as("a's worker died").isTrue();
@@ -150,7 +151,7 @@ class CopierRaceTests {
         clock.advance(LEASE_TTL.plusSeconds(1));
         assertThat(restarted.await(Duration.ofSeconds(60))).isTrue();
         assertThat(handleB.await(Duration.ofSeconds(60))).isTrue();
-        int writesDuringCopy = writers.stream().mapToInt(w -> w.acknowledged.get()).sum();
+        int writesDuringCopy = writers.stream().mapToInt(w -> w.acknowledged.get()).sum() - writesBeforeCopy;
 
         stop.set(true);
         for (Future<?> writer : running) {
@@ -243,7 +244,7 @@ class CopierRaceTests {
         assertThat(verification.isClean()).as(JobReport.summary(verification)).isTrue();
         assertThat(writers.get(OLD_WRITERS).acknowledged.get()).as("the read-new writer wrote").isPositive();
         assertThat(deletes).isPositive();
-        assertThat(writesDuringCopy).as("writes while the copier ran").isGreaterThan(200);
+        assertThat(writesDuringCopy).as("writes while the copier ran").isGreaterThan(100);
     }
 
     /** One writer thread on one instance, owning its ids exclusively, with its own record of acknowledged writes. */
