@@ -14,6 +14,7 @@ import org.bson.conversions.Bson;
 
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoBulkWriteException;
+import com.mongodb.MongoWriteException;
 import com.mongodb.bulk.BulkWriteError;
 import com.mongodb.bulk.BulkWriteResult;
 import com.mongodb.client.MongoCollection;
@@ -39,8 +40,8 @@ import io.dualwrite.internal.Versions;
  * an equal or newer write makes the upsert collide on {@code _id} (duplicate key) and stays as it is. A source
  * tombstone is copied as a tombstone. After the write the copied ids are read again from the source: one that was
  * deleted meanwhile (by an instance that deletes without leaving a tombstone, or whose tombstone write failed) is
- * turned into a tombstone in the target, over exactly the version the copier wrote, so a copy never brings a deleted
- * entity back;</li>
+ * turned into a tombstone in the target, over exactly the version the copier wrote (or removed, when the target refuses
+ * the tombstone), so a copy never brings a deleted entity back;</li>
  * <li>one collection: the new fields are added to the document only if it still has exactly the version read, so
  * any concurrent write wins.</li>
  * </ul>
@@ -218,8 +219,16 @@ final class CopyProcessor implements BatchProcessor {
             }
             Bson exactlyTheCopy = Filters.and(Filters.eq("_id", id), Filters.eq(store.versionField(), copied),
                     Filters.exists(Bookkeeping.DELETED, false));
-            long matched = target.replaceOne(exactlyTheCopy,
-                    Bookkeeping.tombstone(id, store.versionField(), tombstoneVersion, now)).getMatchedCount();
+            long matched;
+            try {
+                matched = target.replaceOne(exactlyTheCopy,
+                        Bookkeeping.tombstone(id, store.versionField(), tombstoneVersion, now)).getMatchedCount();
+            }
+            catch (MongoWriteException refused) {
+                // the target refuses the tombstone (e.g. a unique index on a field tombstones lack): remove the copy
+                // itself, now; a retried batch would no longer read the deleted document and never come back to it
+                matched = target.deleteOne(exactlyTheCopy).getDeletedCount();
+            }
             result.add(Counts.DELETES_CAUGHT, matched);
         }
     }

@@ -101,9 +101,17 @@ public final class JobStore {
                 + candidate.migrationId() + "': the active run changed 20 times in a row");
     }
 
+    /**
+     * Removes a pointer to a run that is over (or gone). A pointer to an active run is never removed: it may have been
+     * created by another process since this one looked, and removing it would make two active runs.
+     */
     private void clearStalePointer(String migrationId, JobKind kind) {
         Document pointer = runs.find(Filters.eq("_id", activeId(migrationId, kind))).first();
-        if (pointer != null) {
+        if (pointer == null) {
+            return;
+        }
+        Document run = runs.find(Filters.eq("_id", pointer.get("run"))).projection(new Document("status", 1)).first();
+        if (run == null || !JobStatus.valueOf(run.getString("status")).isActive()) {
             runs.deleteOne(Filters.and(Filters.eq("_id", pointer.get("_id")), Filters.eq("run", pointer.get("run"))));
         }
     }

@@ -490,18 +490,35 @@ public final class PhasedStore<T> {
         return new SecondWrite(SecondWriteResult.FAILED, 0L, cause);
     }
 
-    /** A best-effort guarded write of a shape nobody relies on right now: failures are recorded, never thrown. */
+    /**
+     * A best-effort guarded write of a shape nobody relies on right now: failures are recorded, never thrown. A
+     * duplicate key is the guard at work only when the shape holds the id at this write count or a later one;
+     * otherwise another unique index refused the document, which is a failure like any other.
+     */
     private void writeSecondary(ShapeAccess<T> shape, Object id, long version, Document document) {
         try {
             shape.collection().replaceOne(olderThan(id, version), document, new ReplaceOptions().upsert(true));
         }
         catch (MongoWriteException ex) {
-            if (ex.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
+            if (ex.getError().getCategory() != ErrorCategory.DUPLICATE_KEY || !holdsAtLeast(shape, id, version)) {
                 reportSecondWriteFailure(shape.shape(), id, version, SecondWriteFailure.Kind.ERROR, ex, false);
             }
         }
         catch (RuntimeException ex) {
             reportSecondWriteFailure(shape.shape(), id, version, SecondWriteFailure.Kind.ERROR, ex, false);
+        }
+    }
+
+    /** Whether the shape holds the id at {@code version}'s write count or a later one (false when unreadable). */
+    private boolean holdsAtLeast(ShapeAccess<T> shape, Object id, long version) {
+        try {
+            Document stored = shape.collection().find(Filters.eq("_id", id))
+                    .projection(new Document(versionField, 1)).first();
+            return stored != null
+                    && Versions.counter(Bookkeeping.version(stored, versionField)) >= Versions.counter(version);
+        }
+        catch (RuntimeException ex) {
+            return false;
         }
     }
 
