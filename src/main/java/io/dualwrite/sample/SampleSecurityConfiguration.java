@@ -1,5 +1,6 @@
 package io.dualwrite.sample;
 
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -13,6 +14,7 @@ import org.springframework.security.web.SecurityFilterChain;
  * every other request. Without it Spring Boot's default chain would lock the whole API behind a generated password.
  */
 @Configuration(proxyBeanMethods = false)
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET) // not for the command line
 public class SampleSecurityConfiguration {
 
     /** Lowest precedence: chains for specific paths (dualwrite's console and endpoints) are consulted first. */
