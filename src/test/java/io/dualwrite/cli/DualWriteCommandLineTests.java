@@ -197,9 +197,10 @@ class DualWriteCommandLineTests {
     void pauseResumeRateAndCancelControlTheActiveRunOfAnotherProcess() throws Exception {
         seedLegacy(1_000);
         Copier copier = fixture.getBean(Copier.class);
-        // at 2 documents per second, the run stays active for minutes
-        JobHandle handle = copier.start(TestMigrations.PEOPLE, JobOptions.defaults().withBatchSize(10).withRate(2));
+        // one batch of 10, then a wait of 20 s before the next: the run stays active for minutes
+        JobHandle handle = copier.start(TestMigrations.PEOPLE, JobOptions.defaults().withBatchSize(10).withRate(0.5));
         try {
+            awaitProgress(copier);
             Result status = run("status", "--migration", TestMigrations.PEOPLE);
             assertThat(status.out()).contains("active: copy run " + handle.runId()).contains(" running: ");
 
@@ -207,6 +208,8 @@ class DualWriteCommandLineTests {
             assertThat(paused.exitCode()).as(paused.err()).isZero();
             assertThat(paused.out()).contains("Paused copy run " + handle.runId());
             assertThat(handle.run().status()).isEqualTo(JobStatus.PAUSED);
+            assertThat(awaitNoLease(handle.runId())).as("the worker gives its partition back without waiting out "
+                    + "the rate limit").isTrue();
 
             Result again = run("pause", "--migration", TestMigrations.PEOPLE);
             assertThat(again.exitCode()).isEqualTo(ExitCodes.REFUSED);
@@ -370,6 +373,19 @@ class DualWriteCommandLineTests {
             Thread.sleep(20);
         }
         throw new AssertionError("the copy made no progress within 20 s");
+    }
+
+    /** Waits (polling MongoDB, at most 10 s) until no partition of the run is leased. */
+    private static boolean awaitNoLease(String runId) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            if (database.getCollection("dualwrite_job_partitions").countDocuments(Filters.and(
+                    Filters.eq("run", runId), Filters.ne("owner", null))) == 0) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return false;
     }
 
     private static void seedLegacy(int count) {
