@@ -38,6 +38,9 @@ abstract class JobCommand implements Callable<Integer> {
     /** How often the run is read for the progress bar. */
     static final Duration POLL = Duration.ofMillis(Progress.REFRESH_MILLIS);
 
+    /** How long the workers get to stop when the command itself failed (they cannot checkpoint without MongoDB). */
+    static final Duration FAILURE_GRACE = Duration.ofSeconds(5);
+
     /** How many dead letters the report of a copy lists. */
     static final int DEAD_LETTERS_SHOWN = 10;
 
@@ -145,9 +148,9 @@ abstract class JobCommand implements Callable<Integer> {
             }
         }
         finally {
-            if (!handle.isDone()) { // the loop failed (MongoDB gone?): stop the workers in order all the same
+            if (!handle.isDone()) { // the loop failed (MongoDB gone?): ask the workers to stop all the same
                 handle.stop();
-                handle.await(Session.STOP_GRACE);
+                handle.await(FAILURE_GRACE);
             }
         }
         return report(context, handle, clock.instant());

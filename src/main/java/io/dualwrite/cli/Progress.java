@@ -15,6 +15,7 @@ import io.dualwrite.copier.Counts;
 import io.dualwrite.copier.JobKind;
 import io.dualwrite.copier.JobReport;
 import io.dualwrite.copier.JobRun;
+import io.dualwrite.copier.JobStatus;
 
 /**
  * The progress bar of a copy or verification run, drawn by the progressbar library: done of the estimated total, with
@@ -72,6 +73,9 @@ final class Progress implements AutoCloseable {
                 .build();
         Progress progress = new Progress(bar);
         progress.update(run, now);
+        if (consumer instanceof Lines lines) {
+            lines.ready(); // the bar draws at once, before it has its message: print from now on only
+        }
         return progress;
     }
 
@@ -86,18 +90,20 @@ final class Progress implements AutoCloseable {
         bar.setExtraMessage(message(run, rate.update(processed, now), now));
     }
 
-    /** The message next to the bar: status, rate, ETA and the counters. */
+    /** The message next to the bar: the status when not running, rate, ETA and the counters, kept short. */
     static String message(JobRun run, double recentRate, Instant now) {
         double docsPerSecond = recentRate > 0 ? recentRate : run.averageRate(now);
         Duration eta = run.eta(now);
         String counters = run.kind() == JobKind.COPY
-                ? String.format(Locale.ROOT, "copied %,d, skipped %,d, dead-lettered %,d", run.count(Counts.COPIED),
+                ? String.format(Locale.ROOT, "copied %,d, skipped %,d, dead %,d", run.count(Counts.COPIED),
                         run.count(Counts.SKIPPED), run.count(Counts.DEAD_LETTERED))
                 : String.format(Locale.ROOT, "missing %,d, stale %,d, different %,d, extra %,d, unconvertible %,d",
                         run.count(Counts.MISSING), run.count(Counts.STALE), run.count(Counts.DIFFERENT),
                         run.count(Counts.EXTRA), run.count(Counts.UNCONVERTIBLE));
-        return String.format(Locale.ROOT, "%s, %,.0f docs/s, ETA %s; %s", run.status().name().toLowerCase(Locale.ROOT),
-                docsPerSecond, eta == null ? "-" : JobReport.format(eta), counters);
+        String status = run.status() == JobStatus.RUNNING ? ""
+                : run.status().name().toLowerCase(Locale.ROOT) + ", ";
+        return String.format(Locale.ROOT, "%s%,.0f docs/s, ETA %s, %s", status, docsPerSecond,
+                eta == null ? "-" : JobReport.format(eta), counters);
     }
 
     /** Draws the last state and ends the bar. */
@@ -150,11 +156,17 @@ final class Progress implements AutoCloseable {
 
         private String last;
 
-        private boolean lastPrintedOut;
+        private String lastPrintedLine;
+
+        private boolean ready;
 
         Lines(PrintWriter err, Duration interval) {
             this.err = err;
             this.intervalNanos = interval.toNanos();
+        }
+
+        synchronized void ready() {
+            ready = true;
         }
 
         @Override
@@ -164,27 +176,29 @@ final class Progress implements AutoCloseable {
 
         @Override
         public synchronized void accept(String rendered) {
+            if (!ready) {
+                return;
+            }
             last = rendered.strip();
             long now = System.nanoTime();
             if (!printedAny || now - lastPrinted >= intervalNanos) {
                 print(now);
             }
-            else {
-                lastPrintedOut = false;
-            }
         }
 
         private void print(long now) {
-            err.println(last);
-            err.flush();
+            if (!last.equals(lastPrintedLine)) {
+                err.println(last);
+                err.flush();
+                lastPrintedLine = last;
+            }
             printedAny = true;
             lastPrinted = now;
-            lastPrintedOut = true;
         }
 
         @Override
         public synchronized void close() {
-            if (last != null && !lastPrintedOut) {
+            if (last != null) {
                 print(System.nanoTime());
             }
         }

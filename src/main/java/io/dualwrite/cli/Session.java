@@ -277,6 +277,12 @@ final class Session {
                         + "spring.mongodb.uri).");
                 return ExitCodes.MONGODB_UNREACHABLE;
             }
+            if ((cause instanceof MongoTimeoutException || cause instanceof MongoSocketException) && stopRequested) {
+                err.println("Stopped, but MongoDB at " + hosts() + " went away before the workers could release their "
+                        + "partitions (" + reason(cause) + "; the embedded server stops with this process). Their "
+                        + "leases expire after dualwrite.copier.lease-ttl; the run resumes from its checkpoints.");
+                return ExitCodes.STOPPED;
+            }
             if (cause instanceof MongoTimeoutException || cause instanceof MongoSocketException) {
                 err.println("Cannot reach MongoDB at " + hosts() + ": " + reason(cause) + ". Check the server "
                         + "(--mongodb-uri, MONGODB_URI or spring.mongodb.uri), that it runs and that this machine "

@@ -99,7 +99,7 @@ class DualWriteCommandLineTests {
                 .contains("Started copy run people-v2-copy-")
                 .contains("about 250 documents").contains("batches of 50").contains("2 worker(s) in this process");
         assertThat(result.err()).as("the final progress line").contains("copy people-v2 100%")
-                .contains("250/250 docs").contains("finished").contains("copied 250, skipped 0, dead-lettered 0");
+                .contains("250/250 docs").contains("finished, ").contains("copied 250, skipped 0, dead 0");
         assertThat(result.out()).contains("Copy run people-v2-copy-").contains("finished in")
                 .contains("250 documents scanned: copied 250, skipped as newer 0, dead-lettered 0");
         assertThat(result.err()).as("the fixture's phase is OLD_ONLY")
