@@ -170,9 +170,14 @@ abstract class JobCommand implements Callable<Integer> {
                 err.println("Note: --batch and --partitions apply to new runs only; the joined run keeps its own.");
             }
             if (rate != null && rate != run.rate()) {
-                operations.setRate(migrationId, rate);
-                err.printf(Locale.ROOT, "Changed the rate limit of the run to %s.%n",
-                        rate > 0 ? String.format(Locale.ROOT, "%,.0f documents/s", rate) : "none");
+                try {
+                    operations.setRate(migrationId, rate);
+                    err.printf(Locale.ROOT, "Changed the rate limit of the run to %s.%n",
+                            rate > 0 ? String.format(Locale.ROOT, "%,.0f documents/s", rate) : "none");
+                }
+                catch (IllegalStateException ex) { // the run ended meanwhile
+                    err.println("Could not change the rate limit: " + ex.getMessage());
+                }
             }
         }
         else {

@@ -13,6 +13,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import io.dualwrite.MigrationRegistry;
 import io.dualwrite.copier.Copier;
 import io.dualwrite.copier.DeadLetter;
+import io.dualwrite.copier.JobKind;
 import io.dualwrite.copier.JobOperations;
 import io.dualwrite.copier.JobReport;
 import io.dualwrite.copier.JobRun;
@@ -111,7 +112,7 @@ final class StatusCommand implements Callable<Integer> {
 
     private static String finished(JobRun run) {
         String text = "run " + run.id() + ", finished " + run.finishedAt() + ": " + JobReport.summary(run);
-        if (run.kind() == io.dualwrite.copier.JobKind.COPY) {
+        if (run.kind() == JobKind.COPY) {
             text += "; started while every instance wrote both: " + (run.allWritingBothAtStart() ? "yes" : "no ("
                     + run.startCondition() + ")");
         }
