@@ -32,9 +32,14 @@ import org.springframework.security.web.SecurityFilterChain;
 import org.togglz.core.user.UserProvider;
 import org.togglz.spring.security.SpringSecurityUserProvider;
 
+import io.dualwrite.actuate.CsrfTokenController;
+import io.dualwrite.actuate.DualWriteJobsEndpoint;
+
 /**
  * Puts the Togglz console ({@code togglz.console.path}, default {@code /togglz-console}), dualwrite's operations pages
- * ({@code /dualwrite/**}) and the login and logout pages behind an admin login, in a security filter chain of their
+ * ({@code /dualwrite/**}, among them {@code /dualwrite/csrf} for scripts), the Actuator endpoint {@code dualwritejobs}
+ * (under {@code management.endpoints.web.base-path}, default {@code /actuator/dualwritejobs}) and the login and logout
+ * pages behind an admin login, in a security filter chain of their
  * own: every request there needs {@code dualwrite.security.admin-authority}; form login and HTTP Basic; CSRF
  * protection on (the console's forms carry Spring Security's token through togglz-spring-security).
  * <p>
@@ -71,7 +76,7 @@ public class DualWriteSecurityAutoConfiguration {
         return new SpringSecurityUserProvider(properties.getSecurity().getAdminAuthority());
     }
 
-    /** The admin-only chain for the console, the operations pages, login and logout. */
+    /** The admin-only chain for the console, the operations pages and endpoint, login and logout. */
     @Bean
     @Order(Ordered.HIGHEST_PRECEDENCE + 10)
     @ConditionalOnMissingBean(name = "dualwriteSecurityFilterChain")
@@ -79,8 +84,9 @@ public class DualWriteSecurityAutoConfiguration {
             Environment environment, ConfigurableListableBeanFactory beanFactory,
             ObjectProvider<PasswordEncoder> passwordEncoder) throws Exception {
         String console = consolePath(environment);
+        String jobs = jobsEndpointPath(environment);
         String authority = properties.getSecurity().getAdminAuthority();
-        http.securityMatcher(console, console + "/**", "/login", "/logout", "/dualwrite/**")
+        http.securityMatcher(console, console + "/**", "/login", "/logout", "/dualwrite/**", jobs, jobs + "/**")
                 .authorizeHttpRequests(requests -> requests.anyRequest().hasAuthority(authority))
                 .formLogin(form -> form.defaultSuccessUrl(console + "/index").permitAll())
                 .httpBasic(basic -> {
@@ -88,6 +94,29 @@ public class DualWriteSecurityAutoConfiguration {
                 .logout(logout -> logout.permitAll())
                 .authenticationManager(authenticationManager(properties.getSecurity(), beanFactory, passwordEncoder));
         return http.build();
+    }
+
+    /** {@code GET /dualwrite/csrf}: the CSRF token scripts send back when they POST to the protected paths. */
+    @Bean
+    @ConditionalOnMissingBean
+    CsrfTokenController dualwriteCsrfTokenController() {
+        return new CsrfTokenController();
+    }
+
+    /**
+     * The path of the {@code dualwritejobs} Actuator endpoint: {@code management.endpoints.web.base-path} (default
+     * {@code /actuator}) and the endpoint's path mapping (default its id), without a trailing slash.
+     */
+    static String jobsEndpointPath(Environment environment) {
+        String base = environment.getProperty("management.endpoints.web.base-path", "/actuator").trim();
+        String mapping = environment.getProperty("management.endpoints.web.path-mapping." + DualWriteJobsEndpoint.ID,
+                DualWriteJobsEndpoint.ID).trim();
+        String path = (base.startsWith("/") ? base : "/" + base) + "/" + mapping;
+        path = path.replaceAll("/{2,}", "/");
+        while (path.endsWith("/") && path.length() > 1) {
+            path = path.substring(0, path.length() - 1);
+        }
+        return path;
     }
 
     /** The console path as Togglz serves it, without a trailing slash. */

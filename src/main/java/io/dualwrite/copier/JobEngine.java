@@ -401,6 +401,9 @@ public final class JobEngine implements AutoCloseable {
             Duration wait = limiter.reserve(documents);
             Duration slice = min(settings.pollInterval(), settings.leaseTtl().dividedBy(3));
             while (wait.compareTo(Duration.ZERO) > 0) {
+                if (handle.stopRequested() || jobs.control(run.id()).status() != JobStatus.RUNNING) {
+                    return false; // a stop, pause or cancel does not wait out the rate limit
+                }
                 Duration step = min(wait, slice);
                 sleeper.sleep(step);
                 wait = wait.minus(step);

@@ -7,7 +7,7 @@ import java.util.Optional;
 import io.dualwrite.MigrationRegistry;
 
 /** What the copier and the verifier share: starting runs and controlling the active one. */
-abstract class JobOperations {
+public abstract class JobOperations {
 
     private final JobEngine engine;
 

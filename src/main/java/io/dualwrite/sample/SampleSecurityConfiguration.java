@@ -15,7 +15,7 @@ import org.springframework.security.web.SecurityFilterChain;
  * Only in a servlet web application: the demo ({@code demo} command) runs the service without a web server.
  */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET) // not for the command line
 public class SampleSecurityConfiguration {
 
     /** Lowest precedence: chains for specific paths (dualwrite's console and endpoints) are consulted first. */

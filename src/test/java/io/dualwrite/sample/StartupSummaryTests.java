@@ -52,6 +52,6 @@ class StartupSummaryTests {
         assertThat(loader.getResource("application.yaml")).isNull();
         assertThat(CustomersApplication.defaultProperties()).containsEntry("spring.application.name", "customers")
                 .containsEntry("spring.thymeleaf.check-template-location", "false")
-                .containsEntry("management.endpoints.web.exposure.include", "health,info");
+                .containsEntry("management.endpoints.web.exposure.include", "health,info,dualwritejobs");
     }
 }

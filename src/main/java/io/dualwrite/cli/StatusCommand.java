@@ -1,0 +1,121 @@
+package io.dualwrite.cli;
+
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import org.springframework.context.ConfigurableApplicationContext;
+
+import io.dualwrite.MigrationRegistry;
+import io.dualwrite.copier.Copier;
+import io.dualwrite.copier.DeadLetter;
+import io.dualwrite.copier.JobKind;
+import io.dualwrite.copier.JobOperations;
+import io.dualwrite.copier.JobReport;
+import io.dualwrite.copier.JobRun;
+import io.dualwrite.copier.JobStatus;
+import io.dualwrite.copier.Verifier;
+import io.dualwrite.spi.PhaseSource;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code status}: the phase, the copy and verification runs and the dead letters of one or every migration. */
+@Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
+        description = { "Shows, for one migration or all of them: the phase, the active copy and verification runs "
+                + "with their progress, rate and ETA, the latest finished ones with their results, and the dead "
+                + "letters. Reads MongoDB only; changes nothing." },
+        exitCodeListHeading = "%nExit codes:%n")
+final class StatusCommand implements Callable<Integer> {
+
+    /** How many dead letters are listed per migration. */
+    static final int DEAD_LETTERS_SHOWN = 5;
+
+    private final Session session;
+
+    @Option(names = "--migration", paramLabel = "ID", description = "Only this migration (default: all).")
+    private String migrationId;
+
+    StatusCommand(Session session) {
+        this.session = session;
+    }
+
+    @Override
+    public Integer call() {
+        return session.run(this::work);
+    }
+
+    private int work(ConfigurableApplicationContext context) {
+        List<String> ids;
+        if (migrationId != null) {
+            Session.requireMigration(context, migrationId);
+            ids = List.of(migrationId);
+        }
+        else {
+            ids = List.copyOf(context.getBean(MigrationRegistry.class).ids());
+        }
+        PrintWriter out = session.out();
+        if (ids.isEmpty()) {
+            out.println("No migration is declared in this application.");
+            return ExitCodes.OK;
+        }
+        PhaseSource phases = context.getBean(PhaseSource.class);
+        Copier copier = context.getBean(Copier.class);
+        Verifier verifier = context.getBean(Verifier.class);
+        Instant now = context.getBean(Clock.class).instant();
+        for (String id : ids) {
+            out.println(id + ": phase " + phases.currentPhase(id));
+            runs(out, "copy:  ", copier, id, now);
+            runs(out, "verify:", verifier, id, now);
+            long deadLetters = copier.deadLetterCount(id);
+            out.printf(Locale.ROOT, "  dead letters: %,d%n", deadLetters);
+            for (DeadLetter letter : copier.deadLetters(id, DEAD_LETTERS_SHOWN)) {
+                out.println("    " + letter.documentId() + " (run " + letter.runId() + ", " + letter.at() + "): "
+                        + letter.error());
+            }
+            if (deadLetters > DEAD_LETTERS_SHOWN) {
+                out.printf(Locale.ROOT, "    ... and %,d more%n", deadLetters - DEAD_LETTERS_SHOWN);
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    private static void runs(PrintWriter out, String label, JobOperations operations, String id, Instant now) {
+        String indent = " ".repeat(label.length() + 3);
+        Optional<JobRun> active = operations.active(id);
+        Optional<JobRun> finished = operations.latestFinished(id);
+        Optional<JobRun> latest = operations.latest(id);
+        if (active.isEmpty() && latest.isEmpty()) {
+            out.println("  " + label + " no run yet");
+            return;
+        }
+        String prefix = "  " + label + " ";
+        if (active.isPresent()) {
+            out.println(prefix + "active: " + JobReport.progressLine(active.get(), 0, now));
+            prefix = indent;
+        }
+        if (finished.isPresent()) {
+            out.println(prefix + "latest finished: " + finished(finished.get()));
+            prefix = indent;
+        }
+        Optional<JobRun> other = latest.filter(run -> run.status() == JobStatus.CANCELLED
+                && finished.map(done -> done.startedAt().isBefore(run.startedAt())).orElse(true));
+        if (other.isPresent()) {
+            JobRun run = other.get();
+            out.println(prefix + "latest cancelled: run " + run.id() + ", cancelled " + run.finishedAt() + ": "
+                    + JobReport.summary(run));
+        }
+    }
+
+    private static String finished(JobRun run) {
+        String text = "run " + run.id() + ", finished " + run.finishedAt() + ": " + JobReport.summary(run);
+        if (run.kind() == JobKind.COPY) {
+            text += "; started while every instance wrote both: " + (run.allWritingBothAtStart() ? "yes" : "no ("
+                    + run.startCondition() + ")");
+        }
+        return text;
+    }
+}
