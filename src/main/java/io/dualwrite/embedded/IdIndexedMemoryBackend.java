@@ -1,12 +1,17 @@
 package io.dualwrite.embedded;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Objects;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
@@ -14,28 +19,42 @@ import de.bwaldvogel.mongo.backend.CursorRegistry;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.Missing;
 import de.bwaldvogel.mongo.backend.QueryResult;
+import de.bwaldvogel.mongo.backend.ValueComparator;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import de.bwaldvogel.mongo.backend.memory.MemoryCollection;
 import de.bwaldvogel.mongo.backend.memory.MemoryDatabase;
 import de.bwaldvogel.mongo.bson.BsonRegularExpression;
 import de.bwaldvogel.mongo.bson.Decimal128;
 import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.bson.ObjectId;
 
 /**
- * mongo-java-server's in-memory backend, except that a query which pins {@code _id} to one value (or to an
- * {@code $in} list) <em>and</em> has further conditions is answered from the {@code _id} index. The pin may be the
- * query's own {@code _id} key ({@code {_id: x, version: v}}, as Spring Data renders it) or a clause of a top-level
- * {@code $and} ({@code {$and: [{_id: x}, {version: v}]}}, as the driver's {@code Filters.and} renders it).
- * <p>
- * The stock backend uses an index only when the filter's fields are exactly the index's fields, so the optimistic
- * guard {@code {_id: x, version: v}} scans the whole collection (about 30 writes per second at 100,000 documents).
- * Here the {@code _id} index only supplies the candidate documents (at most one per queried id); the complete
- * original filter is still evaluated on each candidate, in natural order, so results are those of the stock
- * backend. Queries, counts, updates, replaces and deletes all benefit because they all go through
- * {@code queryDocuments}.
- * <p>
- * Values whose index lookup could disagree with the query matcher (regular expressions, arrays, {@code null},
- * operator documents, {@code Decimal128}, numbers beyond 2<sup>53</sup>) are left to the stock code path.
+ * mongo-java-server's in-memory backend with two query shortcuts on {@code _id}; both give exactly the stock
+ * backend's results (the tests run every query on both side by side).
+ * <ul>
+ * <li><b>{@code _id}-pinned queries</b>: a query which pins {@code _id} to one value (or to an {@code $in} list)
+ * <em>and</em> has further conditions is answered from the {@code _id} index. The pin may be the query's own
+ * {@code _id} key ({@code {_id: x, version: v}}, as Spring Data renders it) or a clause of a top-level {@code $and}
+ * ({@code {$and: [{_id: x}, {version: v}]}}, as the driver's {@code Filters.and} renders it). The stock backend uses
+ * an index only when the filter's fields are exactly the index's fields, so the optimistic guard
+ * {@code {_id: x, version: v}} scans the whole collection (about 30 writes per second at 100,000 documents). Here the
+ * {@code _id} index supplies the candidates (at most one per queried id) and the query matcher then evaluates the
+ * filter on each candidate, in natural order. For an {@code $in} pin the matcher sees, per candidate, the filter with
+ * the {@code $in} list narrowed to the values the index found that candidate by: the stock matcher tests a document
+ * against an {@code $in} list value by value, so a full list would make a pinned query of n ids cost n&sup2;
+ * comparisons (about 40 ms for 1,000 ids). Values whose index lookup could disagree with the query matcher (regular
+ * expressions, arrays, {@code null}, operator documents, {@code Decimal128}, numbers beyond 2<sup>53</sup>) are left
+ * to the stock code path.</li>
+ * <li><b>Queries sorted by {@code _id}</b> ({@code sort({_id: 1})} or {@code -1}) that no index answers, typically an
+ * {@code _id} range ({@code {_id: {$gte: a, $lt: b}}}, flat or inside a top-level {@code $and}) or no filter at all:
+ * the stock backend matches every document of the collection and then sorts the matches. Here the candidates come
+ * from an ordered view of the collection's ids (built on the first such query, then kept up to date by every insert,
+ * update and delete under the collection's lock), restricted to the range the query's {@code _id} bounds allow; the
+ * complete filter is still evaluated on each candidate, and they arrive already in sort order, so a limit stops early.
+ * The view holds only ids of types the server orders totally and consistently with its matcher (strings, ObjectIds,
+ * dates, 32- and 64-bit integers); while a collection holds any other {@code _id} the stock path answers.</li>
+ * </ul>
+ * Queries, counts, updates, replaces and deletes all benefit because they all go through {@code queryDocuments}.
  */
 public class IdIndexedMemoryBackend extends MemoryBackend {
 
@@ -74,10 +93,29 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
     }
 
     /**
-     * A memory collection that narrows {@code _id}-pinned queries through the {@code _id} index (not final: tests
-     * count the documents it examines).
+     * A memory collection that narrows {@code _id}-pinned queries through the {@code _id} index and serves queries
+     * sorted by {@code _id} from an ordered view of the ids (not final: tests count the documents it examines).
+     * <p>
+     * Every read and write of the collection's storage runs under the collection's lock: the stock entry points
+     * (insert, update, delete, find, find-and-modify) are synchronized on it, and {@link #queryDocuments} is too, for
+     * the few callers (counts) that are not.
      */
     static class IdIndexedCollection extends MemoryCollection {
+
+        /**
+         * The filter handed to the stock matching pipeline for candidates this class has already matched: every
+         * document matches it (an empty filter), and tests recognise it by identity so as not to count it.
+         */
+        static final Document ALREADY_MATCHED = new Document();
+
+        /** {@code _id} to storage position, in the server's sort order of ids; {@code null} until needed. */
+        private NavigableMap<Object, Integer> orderedIds;
+
+        /** How many stored documents have an {@code _id} the ordered view cannot hold. */
+        private int unorderableIds;
+
+        /** One more than the highest storage position ever used (positions are reused, never given back). */
+        private int positionLimit;
 
         IdIndexedCollection(MongoDatabase database, String collectionName, CollectionOptions options,
                 CursorRegistry cursorRegistry) {
@@ -85,39 +123,69 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
         }
 
         @Override
-        protected QueryResult queryDocuments(Document query, Document orderBy, int numberToSkip, int limit,
-                int batchSize, Document fieldSelector) {
-            List<Integer> candidates = candidatePositions(query, orderBy);
-            if (candidates == null) {
-                return super.queryDocuments(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+        protected synchronized QueryResult queryDocuments(Document query, Document orderBy, int numberToSkip,
+                int limit, int batchSize, Document fieldSelector) {
+            QueryResult result = queryPinned(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+            if (result == null) {
+                result = queryInIdOrder(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
             }
-            return matchDocuments(query, candidates, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+            if (result == null) {
+                result = super.queryDocuments(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+            }
+            return result;
         }
 
-        /**
-         * The positions of the documents the {@code _id} part of the query can match, in the order a full scan
-         * would visit them; {@code null} when this query is not one this class narrows.
-         */
-        private List<Integer> candidatePositions(Document query, Document orderBy) {
+        // ------------------------------------------------------------ _id-pinned queries
+
+        /** The answer to an {@code _id}-pinned query from the {@code _id} index; {@code null} for other queries. */
+        private QueryResult queryPinned(Document query, Document orderBy, int numberToSkip, int limit, int batchSize,
+                Document fieldSelector) {
             String idField = getIdField();
-            if (query == null || (query.size() == 1 && query.containsKey(idField))) {
+            if (query == null || idField == null || (query.size() == 1 && query.containsKey(idField))) {
                 // {_id: ...} alone: the stock code already uses the index (and its result order is kept)
                 return null;
             }
             Object idCondition = findIdCondition(query, idField);
-            if (idCondition == null) {
+            Index<Integer> idIndex = idCondition == null ? null : idIndex(idField);
+            if (idIndex == null) {
                 return null;
             }
-            Document idQuery = new Document(idField, idCondition);
+            boolean in = idCondition instanceof Document condition && condition.size() == 1
+                    && condition.containsKey("$in");
+            Collection<?> values = in ? (Collection<?>) ((Document) idCondition).get("$in") : List.of(idCondition);
+            // position -> the queried values the index found there (several only for equal values such as 5 and 5.0)
+            Map<Integer, List<Object>> found = new LinkedHashMap<>();
+            for (Object value : values) {
+                for (Integer position : idIndex.getPositions(new Document(idField, value))) {
+                    found.computeIfAbsent(position, key -> new ArrayList<>(1)).add(value);
+                }
+            }
+            // the stock path scans positions in ascending order (descending for {$natural: -1})
+            Stream<Integer> positions = found.keySet().stream()
+                    .sorted(isNaturalDescending(orderBy) ? java.util.Comparator.reverseOrder()
+                            : java.util.Comparator.naturalOrder());
+            List<Document> matched = new ArrayList<>();
+            positions.forEach(position -> {
+                Document document = getDocument(position);
+                Document filter = in ? withIdCondition(query, idField, new Document("$in", found.get(position)))
+                        : query;
+                if (document != null && documentMatchesQuery(document, filter)) {
+                    matched.add(document);
+                }
+            });
+            return matchDocumentsFromStream(matched.stream(), ALREADY_MATCHED, orderBy, numberToSkip, limit,
+                    batchSize, fieldSelector);
+        }
+
+        @Override
+        protected boolean documentMatchesQuery(Document document, Document query) {
+            return query == ALREADY_MATCHED || super.documentMatchesQuery(document, query);
+        }
+
+        private Index<Integer> idIndex(String idField) {
             for (Index<Integer> index : getIndexes()) {
-                if (isIndexOn(index, idField) && index.canHandle(idQuery)) {
-                    List<Integer> positions = new ArrayList<>();
-                    for (Integer position : index.getPositions(idQuery)) {
-                        positions.add(position);
-                    }
-                    // the stock path scans positions in ascending order (descending for {$natural: -1})
-                    positions.sort(isNaturalDescending(orderBy) ? Comparator.reverseOrder() : Comparator.naturalOrder());
-                    return positions;
+                if (index.getKeys().size() == 1 && index.getKeys().get(0).getKey().equals(idField)) {
+                    return index;
                 }
             }
             return null;
@@ -145,8 +213,22 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
             return null;
         }
 
-        private static boolean isIndexOn(Index<Integer> index, String field) {
-            return index.getKeys().size() == 1 && index.getKeys().get(0).getKey().equals(field);
+        /** A copy of the query with the condition {@link #findIdCondition} finds replaced (the rest shared). */
+        private static Document withIdCondition(Document query, String idField, Object replacement) {
+            Document copy = new Document(query);
+            if (query.containsKey(idField)) {
+                copy.put(idField, replacement);
+                return copy;
+            }
+            List<Object> clauses = new ArrayList<>((Collection<?>) query.get("$and"));
+            for (int i = 0; i < clauses.size(); i++) {
+                if (clauses.get(i) instanceof Document clause && findIdCondition(clause, idField) != null) {
+                    clauses.set(i, withIdCondition(clause, idField, replacement));
+                    copy.put("$and", clauses);
+                    return copy;
+                }
+            }
+            throw new IllegalStateException("no _id condition in " + query);
         }
 
         private static boolean isIdCondition(Object condition) {
@@ -189,6 +271,182 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
                 return collection.stream().allMatch(IdIndexedCollection::isPlainEmbeddedValue);
             }
             return isPlainEqualityValue(value);
+        }
+
+        // ------------------------------------------------------------ queries sorted by _id
+
+        /**
+         * The answer to a query sorted by {@code _id} alone from the ordered view of the ids; {@code null} when an
+         * index answers it (the stock path then sorts a handful of candidates) or the view is unavailable.
+         */
+        private QueryResult queryInIdOrder(Document query, Document orderBy, int numberToSkip, int limit,
+                int batchSize, Document fieldSelector) {
+            String idField = getIdField();
+            if (query == null || idField == null || orderBy == null || orderBy.size() != 1
+                    || !(orderBy.get(idField) instanceof Number direction)) {
+                return null;
+            }
+            for (Index<Integer> index : getIndexes()) {
+                if (index.canHandle(query)) {
+                    return null;
+                }
+            }
+            NavigableMap<Object, Integer> ids = orderedIds();
+            if (ids == null) {
+                return null;
+            }
+            IdBounds bounds = new IdBounds();
+            bounds.collect(query, idField);
+            NavigableMap<Object, Integer> range = bounds.of(ids);
+            // DocumentComparator sorts ascending for a positive value, descending otherwise
+            if (direction.intValue() <= 0) {
+                range = range.descendingMap();
+            }
+            Stream<Document> candidates = range.values().stream().map(this::getDocument);
+            // already in sort order (ids are unique and totally ordered): no comparator, so a limit stops early
+            return matchDocumentsFromStream(query, candidates, numberToSkip, limit, batchSize, null, fieldSelector);
+        }
+
+        /**
+         * The tightest lower and upper bound that the query's {@code _id} range conditions ({@code $gt}, {@code $gte},
+         * {@code $lt}, {@code $lte} on the query's own {@code _id} key or in clauses of top-level {@code $and}s) put
+         * on every match. The matcher compares with the same {@link ValueComparator} the view is ordered by, so a
+         * match lies within the bounds. Bounds of types the view does not hold are ignored: the range is then wider,
+         * never narrower, and the filter decides.
+         */
+        private static final class IdBounds {
+
+            private Object lower;
+
+            private boolean lowerInclusive;
+
+            private Object upper;
+
+            private boolean upperInclusive;
+
+            void collect(Document query, String idField) {
+                if (query.get(idField) instanceof Document condition && !condition.isEmpty()
+                        && condition.keySet().stream().allMatch(key -> key.startsWith("$"))) {
+                    condition.forEach(this::add);
+                }
+                if (query.get("$and") instanceof Collection<?> clauses) {
+                    for (Object clause : clauses) {
+                        if (clause instanceof Document clauseQuery) {
+                            collect(clauseQuery, idField);
+                        }
+                    }
+                }
+            }
+
+            private void add(String operator, Object value) {
+                if (!isOrderableId(value)) {
+                    return;
+                }
+                boolean inclusive = operator.endsWith("e");
+                if (operator.equals("$gt") || operator.equals("$gte")) {
+                    int compared = lower == null ? 1 : ValueComparator.asc().compare(value, lower);
+                    if (compared > 0 || (compared == 0 && !inclusive)) {
+                        lower = value;
+                        lowerInclusive = inclusive;
+                    }
+                }
+                else if (operator.equals("$lt") || operator.equals("$lte")) {
+                    int compared = upper == null ? -1 : ValueComparator.asc().compare(value, upper);
+                    if (compared < 0 || (compared == 0 && !inclusive)) {
+                        upper = value;
+                        upperInclusive = inclusive;
+                    }
+                }
+            }
+
+            NavigableMap<Object, Integer> of(NavigableMap<Object, Integer> ids) {
+                if (lower != null && upper != null) {
+                    int compared = ValueComparator.asc().compare(lower, upper);
+                    if (compared > 0 || (compared == 0 && !(lowerInclusive && upperInclusive))) {
+                        return java.util.Collections.emptyNavigableMap();
+                    }
+                    return ids.subMap(lower, lowerInclusive, upper, upperInclusive);
+                }
+                if (lower != null) {
+                    return ids.tailMap(lower, lowerInclusive);
+                }
+                return upper != null ? ids.headMap(upper, upperInclusive) : ids;
+            }
+        }
+
+        /**
+         * An id the ordered view can hold: a type the server's {@link ValueComparator} orders totally, without ties
+         * between ids the {@code _id} index tells apart, and exactly as its range operators compare.
+         */
+        static boolean isOrderableId(Object id) {
+            return id instanceof String || id instanceof ObjectId || id instanceof Instant || id instanceof Integer
+                    || id instanceof Long;
+        }
+
+        /** The ordered view, built if needed; {@code null} while the collection holds an id it cannot hold. */
+        private NavigableMap<Object, Integer> orderedIds() {
+            if (unorderableIds > 0) {
+                return null;
+            }
+            if (orderedIds == null) {
+                String idField = getIdField();
+                TreeMap<Object, Integer> built = new TreeMap<>(ValueComparator.asc());
+                for (int position = 0; position < positionLimit; position++) {
+                    Document document = getDocument(position);
+                    if (document != null && built.put(document.get(idField), position) != null) {
+                        return null; // two ids the comparator cannot tell apart: never expected, stay on stock
+                    }
+                }
+                orderedIds = built;
+            }
+            return orderedIds;
+        }
+
+        @Override
+        protected synchronized Integer addDocumentInternal(Document document) {
+            Integer position = super.addDocumentInternal(document);
+            positionLimit = Math.max(positionLimit, position + 1);
+            track(document.get(getIdField()), position);
+            return position;
+        }
+
+        @Override
+        protected synchronized void removeDocument(Integer position) {
+            Document document = getDocument(position);
+            super.removeDocument(position);
+            if (document != null) {
+                untrack(document.get(getIdField()), position);
+            }
+        }
+
+        @Override
+        protected synchronized void handleUpdate(Integer position, Document oldDocument, Document newDocument) {
+            super.handleUpdate(position, oldDocument, newDocument);
+            Object oldId = oldDocument.get(getIdField());
+            Object newId = newDocument.get(getIdField());
+            if (!Objects.equals(oldId, newId)) {
+                untrack(oldId, position);
+                track(newId, position);
+            }
+        }
+
+        private void track(Object id, Integer position) {
+            if (!isOrderableId(id)) {
+                unorderableIds++;
+                orderedIds = null;
+            }
+            else if (orderedIds != null && orderedIds.put(id, position) != null) {
+                orderedIds = null; // a tie: never expected; rebuilt (or given up) on the next sorted query
+            }
+        }
+
+        private void untrack(Object id, Integer position) {
+            if (!isOrderableId(id)) {
+                unorderableIds--;
+            }
+            else if (orderedIds != null && !orderedIds.remove(id, position)) {
+                orderedIds = null;
+            }
         }
     }
 }
