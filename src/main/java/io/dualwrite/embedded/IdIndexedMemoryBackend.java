@@ -145,7 +145,8 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
                 // {_id: ...} alone: the stock code already uses the index (and its result order is kept)
                 return null;
             }
-            Object idCondition = findIdCondition(query, idField);
+            List<Integer> path = new ArrayList<>();
+            Object idCondition = findIdCondition(query, idField, path);
             Index<Integer> idIndex = idCondition == null ? null : idIndex(idField);
             if (idIndex == null) {
                 return null;
@@ -167,8 +168,8 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
             List<Document> matched = new ArrayList<>();
             positions.forEach(position -> {
                 Document document = getDocument(position);
-                Document filter = in ? withIdCondition(query, idField, new Document("$in", found.get(position)))
-                        : query;
+                Document filter = in ? withIdCondition(query, idField, path, 0,
+                        new Document("$in", found.get(position))) : query;
                 if (document != null && documentMatchesQuery(document, filter)) {
                     matched.add(document);
                 }
@@ -194,41 +195,45 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
         /**
          * A condition on {@code _id} every match must satisfy: the query's own {@code _id} key, or that of a
          * clause of a top-level {@code $and} (the driver's {@code Filters.and} renders {@code {$and: [...]}}).
+         *
+         * @param path receives the indexes of the {@code $and} clauses leading to the condition (empty: top level)
          */
-        private static Object findIdCondition(Document query, String idField) {
+        private static Object findIdCondition(Document query, String idField, List<Integer> path) {
             if (query.containsKey(idField)) {
                 Object condition = query.get(idField);
                 return isIdCondition(condition) ? condition : null;
             }
-            if (query.get("$and") instanceof Collection<?> clauses) {
-                for (Object clause : clauses) {
-                    if (clause instanceof Document clauseQuery) {
-                        Object condition = findIdCondition(clauseQuery, idField);
+            if (query.get("$and") instanceof List<?> clauses) {
+                for (int i = 0; i < clauses.size(); i++) {
+                    if (clauses.get(i) instanceof Document clauseQuery) {
+                        path.add(i);
+                        Object condition = findIdCondition(clauseQuery, idField, path);
                         if (condition != null) {
                             return condition;
                         }
+                        path.remove(path.size() - 1);
                     }
                 }
             }
             return null;
         }
 
-        /** A copy of the query with the condition {@link #findIdCondition} finds replaced (the rest shared). */
-        private static Document withIdCondition(Document query, String idField, Object replacement) {
+        /**
+         * A copy of the query with the condition {@link #findIdCondition} found at {@code path} replaced (everything
+         * else shared).
+         */
+        private static Document withIdCondition(Document query, String idField, List<Integer> path, int depth,
+                Object replacement) {
             Document copy = new Document(query);
-            if (query.containsKey(idField)) {
+            if (depth == path.size()) {
                 copy.put(idField, replacement);
                 return copy;
             }
-            List<Object> clauses = new ArrayList<>((Collection<?>) query.get("$and"));
-            for (int i = 0; i < clauses.size(); i++) {
-                if (clauses.get(i) instanceof Document clause && findIdCondition(clause, idField) != null) {
-                    clauses.set(i, withIdCondition(clause, idField, replacement));
-                    copy.put("$and", clauses);
-                    return copy;
-                }
-            }
-            throw new IllegalStateException("no _id condition in " + query);
+            List<Object> clauses = new ArrayList<>((List<?>) query.get("$and"));
+            int index = path.get(depth);
+            clauses.set(index, withIdCondition((Document) clauses.get(index), idField, path, depth + 1, replacement));
+            copy.put("$and", clauses);
+            return copy;
         }
 
         private static boolean isIdCondition(Object condition) {
@@ -303,16 +308,22 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
                 range = range.descendingMap();
             }
             Stream<Document> candidates = range.values().stream().map(this::getDocument);
-            // already in sort order (ids are unique and totally ordered): no comparator, so a limit stops early
-            return matchDocumentsFromStream(query, candidates, numberToSkip, limit, batchSize, null, fieldSelector);
+            // already in sort order (ids are unique and totally ordered): no comparator, so a limit stops early;
+            // when the bounds are the whole filter, every candidate is a match
+            return matchDocumentsFromStream(bounds.isWholeFilter() ? ALREADY_MATCHED : query, candidates,
+                    numberToSkip, limit, batchSize, null, fieldSelector);
         }
 
         /**
          * The tightest lower and upper bound that the query's {@code _id} range conditions ({@code $gt}, {@code $gte},
          * {@code $lt}, {@code $lte} on the query's own {@code _id} key or in clauses of top-level {@code $and}s) put
-         * on every match. The matcher compares with the same {@link ValueComparator} the view is ordered by, so a
-         * match lies within the bounds. Bounds of types the view does not hold are ignored: the range is then wider,
-         * never narrower, and the filter decides.
+         * on every match. The matcher compares with the server's {@link ValueComparator}, which {@link #ID_ORDER}
+         * agrees with, so a match lies within the bounds. Bounds of types the view does not hold are ignored: the
+         * range is then wider, never narrower, and the filter decides.
+         * <p>
+         * When the filter is nothing but such conditions, with a lower and an upper bound, all of one type (the
+         * matcher's range operators only match values of the bound's type), the documents within the bounds are
+         * exactly the matches: {@link #isWholeFilter()}.
          */
         private static final class IdBounds {
 
@@ -324,34 +335,55 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
 
             private boolean upperInclusive;
 
+            /** The type rank of the bounds seen so far, 0 before the first. */
+            private int rank;
+
+            private boolean wholeFilter = true;
+
             void collect(Document query, String idField) {
-                if (query.get(idField) instanceof Document condition && !condition.isEmpty()
-                        && condition.keySet().stream().allMatch(key -> key.startsWith("$"))) {
-                    condition.forEach(this::add);
-                }
-                if (query.get("$and") instanceof Collection<?> clauses) {
-                    for (Object clause : clauses) {
-                        if (clause instanceof Document clauseQuery) {
-                            collect(clauseQuery, idField);
+                for (Map.Entry<String, Object> entry : query.entrySet()) {
+                    if (entry.getKey().equals(idField) && entry.getValue() instanceof Document condition
+                            && !condition.isEmpty() && condition.keySet().stream().allMatch(k -> k.startsWith("$"))) {
+                        condition.forEach(this::add);
+                    }
+                    else if (entry.getKey().equals("$and") && entry.getValue() instanceof List<?> clauses
+                            && !clauses.isEmpty()) {
+                        for (Object clause : clauses) {
+                            if (clause instanceof Document clauseQuery) {
+                                collect(clauseQuery, idField);
+                            }
+                            else {
+                                wholeFilter = false;
+                            }
                         }
+                    }
+                    else {
+                        wholeFilter = false;
                     }
                 }
             }
 
             private void add(String operator, Object value) {
-                if (!isOrderableId(value)) {
+                boolean lowerBound = operator.equals("$gt") || operator.equals("$gte");
+                boolean upperBound = operator.equals("$lt") || operator.equals("$lte");
+                if (!(lowerBound || upperBound) || !isOrderableId(value)) {
+                    wholeFilter = false;
                     return;
                 }
+                if (rank != 0 && rank != typeRank(value)) {
+                    wholeFilter = false;
+                }
+                rank = typeRank(value);
                 boolean inclusive = operator.endsWith("e");
-                if (operator.equals("$gt") || operator.equals("$gte")) {
-                    int compared = lower == null ? 1 : ValueComparator.asc().compare(value, lower);
+                if (lowerBound) {
+                    int compared = lower == null ? 1 : ID_ORDER.compare(value, lower);
                     if (compared > 0 || (compared == 0 && !inclusive)) {
                         lower = value;
                         lowerInclusive = inclusive;
                     }
                 }
-                else if (operator.equals("$lt") || operator.equals("$lte")) {
-                    int compared = upper == null ? -1 : ValueComparator.asc().compare(value, upper);
+                else {
+                    int compared = upper == null ? -1 : ID_ORDER.compare(value, upper);
                     if (compared < 0 || (compared == 0 && !inclusive)) {
                         upper = value;
                         upperInclusive = inclusive;
@@ -359,9 +391,13 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
                 }
             }
 
+            boolean isWholeFilter() {
+                return wholeFilter && lower != null && upper != null;
+            }
+
             NavigableMap<Object, Integer> of(NavigableMap<Object, Integer> ids) {
                 if (lower != null && upper != null) {
-                    int compared = ValueComparator.asc().compare(lower, upper);
+                    int compared = ID_ORDER.compare(lower, upper);
                     if (compared > 0 || (compared == 0 && !(lowerInclusive && upperInclusive))) {
                         return java.util.Collections.emptyNavigableMap();
                     }
@@ -372,6 +408,35 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
                 }
                 return upper != null ? ids.headMap(upper, upperInclusive) : ids;
             }
+        }
+
+        /**
+         * The order of the ids the view holds, the server's {@link ValueComparator} order for them (numbers before
+         * strings before ObjectIds before dates; within a type by value), without its generic type dispatch.
+         */
+        static final java.util.Comparator<Object> ID_ORDER = (a, b) -> {
+            int rankA = typeRank(a);
+            int rankB = typeRank(b);
+            if (rankA != rankB) {
+                return Integer.compare(rankA, rankB);
+            }
+            return switch (rankA) {
+                case 1 -> Long.compare(((Number) a).longValue(), ((Number) b).longValue());
+                case 2 -> ((String) a).compareTo((String) b);
+                case 3 -> ((ObjectId) a).compareTo((ObjectId) b);
+                default -> ((Instant) a).compareTo((Instant) b);
+            };
+        };
+
+        /** 1 for 32- and 64-bit integers, 2 for strings, 3 for ObjectIds, 4 for dates (other types: not held). */
+        private static int typeRank(Object id) {
+            if (id instanceof Integer || id instanceof Long) {
+                return 1;
+            }
+            if (id instanceof String) {
+                return 2;
+            }
+            return id instanceof ObjectId ? 3 : 4;
         }
 
         /**
@@ -390,7 +455,7 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
             }
             if (orderedIds == null) {
                 String idField = getIdField();
-                TreeMap<Object, Integer> built = new TreeMap<>(ValueComparator.asc());
+                TreeMap<Object, Integer> built = new TreeMap<>(ID_ORDER);
                 for (int position = 0; position < positionLimit; position++) {
                     Document document = getDocument(position);
                     if (document != null && built.put(document.get(idField), position) != null) {

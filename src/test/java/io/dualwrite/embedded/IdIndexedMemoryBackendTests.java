@@ -376,15 +376,52 @@ class IdIndexedMemoryBackendTests {
             ranges++;
         }
         assertThat(ranges).isEqualTo(filters.size());
-        // the view answers: a narrow range examines its own documents only, a limit stops at once
+        // the view answers: a range with a further condition examines the range's documents only, a bare range
+        // of one type needs no matcher at all, and a limit stops at once
         Bson narrow = Filters.and(Filters.gte("_id", "k050"), Filters.lt("_id", "k060"));
-        assertThat(examinedBy(() -> indexedOrdered.find(narrow).sort(new Document("_id", 1)).into(new ArrayList<>())))
-            .isEqualTo(10);
+        Bson narrowOdd = Filters.and(narrow, Filters.eq("odd", true));
+        assertThat(examinedBy(() -> assertThat(indexedOrdered.find(narrowOdd).sort(new Document("_id", 1))
+            .into(new ArrayList<>())).hasSize(5))).isEqualTo(10);
+        assertThat(examinedBy(() -> assertThat(indexedOrdered.find(narrow).sort(new Document("_id", 1))
+            .into(new ArrayList<>())).hasSize(10))).isZero();
         assertThat(examinedBy(() -> indexedOrdered.find().sort(new Document("_id", -1)).limit(1).first()))
             .isEqualTo(1);
         // without a sort on _id the stock path answers, as before
         int total = (int) indexedOrdered.countDocuments();
         assertThat(examinedBy(() -> indexedOrdered.find(narrow).into(new ArrayList<>()))).isEqualTo(total);
+    }
+
+    @Test
+    void theViewOrdersIdsExactlyAsTheServerComparesThem() {
+        List<Object> ids = new ArrayList<>();
+        for (long value : new long[] { Long.MIN_VALUE, -9_007_199_254_740_993L, -9_007_199_254_740_992L, -3_000_000_000L,
+                Integer.MIN_VALUE, -1, 0, 1, 2, 41, Integer.MAX_VALUE, 3_000_000_000L, 9_007_199_254_740_992L,
+                9_007_199_254_740_993L, Long.MAX_VALUE - 1, Long.MAX_VALUE }) {
+            ids.add(value);
+            if (value >= Integer.MIN_VALUE && value <= Integer.MAX_VALUE) {
+                ids.add((int) value);
+            }
+        }
+        for (String value : new String[] { "", "A", "a", "aa", "ab", "b", "k050", "k0500", "z", "\u00e9", "\u4e2d",
+                "\ud83d\ude00" }) {
+            ids.add(value);
+        }
+        for (String hex : new String[] { "000000000000000000000000", "65a1b2c3d4e5f60718293a4b",
+                "65a1b2c3d4e5f60718293a4c", "ffffffffffffffffffffffff", "7fffffffffffffffffffffff",
+                "80ffffffffffffffffffffff" }) {
+            ids.add(new de.bwaldvogel.mongo.bson.ObjectId(hex));
+        }
+        for (long millis : new long[] { Long.MIN_VALUE / 1_000_000, -1, 0, 1, 1_767_225_600_000L }) {
+            ids.add(Instant.ofEpochMilli(millis));
+        }
+        for (Object a : ids) {
+            assertThat(IdIndexedMemoryBackend.IdIndexedCollection.isOrderableId(a)).isTrue();
+            for (Object b : ids) {
+                assertThat(Integer.signum(IdIndexedMemoryBackend.IdIndexedCollection.ID_ORDER.compare(a, b)))
+                    .as("%s (%s) vs %s (%s)", a, a.getClass().getSimpleName(), b, b.getClass().getSimpleName())
+                    .isEqualTo(Integer.signum(de.bwaldvogel.mongo.backend.ValueComparator.asc().compare(a, b)));
+            }
+        }
     }
 
     @Test
