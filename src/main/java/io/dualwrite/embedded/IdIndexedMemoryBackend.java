@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -38,13 +37,13 @@ import de.bwaldvogel.mongo.bson.ObjectId;
  * ({@code {$and: [{_id: x}, {version: v}]}}, as the driver's {@code Filters.and} renders it). The stock backend uses
  * an index only when the filter's fields are exactly the index's fields, so the optimistic guard
  * {@code {_id: x, version: v}} scans the whole collection (about 30 writes per second at 100,000 documents). Here the
- * {@code _id} index supplies the candidates (at most one per queried id) and the query matcher then evaluates the
- * filter on each candidate, in natural order. For an {@code $in} pin the matcher sees, per candidate, the filter with
- * the {@code $in} list narrowed to the values the index found that candidate by: the stock matcher tests a document
- * against an {@code $in} list value by value, so a full list would make a pinned query of n ids cost n&sup2;
- * comparisons (about 40 ms for 1,000 ids). Values whose index lookup could disagree with the query matcher (regular
- * expressions, arrays, {@code null}, operator documents, {@code Decimal128}, numbers beyond 2<sup>53</sup>) are left
- * to the stock code path.</li>
+ * {@code _id} index supplies the candidates (at most one per queried id), in natural order, and the query matcher
+ * evaluates the rest of the filter on each: for the values this class pins, the index and the matcher compare
+ * {@code _id}s alike (both normalise the value the server's way, then compare with {@code equals}), so a candidate
+ * satisfies the pin by construction. Matching the pin again would cost an {@code $in} of n ids n&sup2; comparisons
+ * (the stock matcher tests a document against the list value by value: about 40 ms for 1,000 ids). Regular
+ * expressions, arrays, {@code null}, operator documents, {@code Decimal128} and numbers beyond 2<sup>53</sup> are left
+ * to the stock code path. Once the ordered view below exists, it answers the lookups of the ids it holds.</li>
  * <li><b>Queries sorted by {@code _id}</b> ({@code sort({_id: 1})} or {@code -1}) that no index answers, typically an
  * {@code _id} range ({@code {_id: {$gte: a, $lt: b}}}, flat or inside a top-level {@code $and}) or no filter at all:
  * the stock backend matches every document of the collection and then sorts the matches. Here the candidates come
@@ -154,26 +153,33 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
             boolean in = idCondition instanceof Document condition && condition.size() == 1
                     && condition.containsKey("$in");
             Collection<?> values = in ? (Collection<?>) ((Document) idCondition).get("$in") : List.of(idCondition);
-            // position -> the queried values the index found there (several only for equal values such as 5 and 5.0)
-            Map<Integer, List<Object>> found = new LinkedHashMap<>();
+            // the ordered view answers as the index does for the ids it holds, and faster; used once it exists
+            NavigableMap<Object, Integer> view = unorderableIds == 0 ? orderedIds : null;
+            java.util.Set<Integer> found = new java.util.HashSet<>();
             for (Object value : values) {
-                for (Integer position : idIndex.getPositions(new Document(idField, value))) {
-                    found.computeIfAbsent(position, key -> new ArrayList<>(1)).add(value);
+                if (view != null && isOrderableId(value)) {
+                    Integer position = view.get(value);
+                    if (position != null) {
+                        found.add(position);
+                    }
+                }
+                else {
+                    idIndex.getPositions(new Document(idField, value)).forEach(found::add);
                 }
             }
             // the stock path scans positions in ascending order (descending for {$natural: -1})
-            Stream<Integer> positions = found.keySet().stream()
-                    .sorted(isNaturalDescending(orderBy) ? java.util.Comparator.reverseOrder()
-                            : java.util.Comparator.naturalOrder());
-            List<Document> matched = new ArrayList<>();
-            positions.forEach(position -> {
+            List<Integer> positions = new ArrayList<>(found);
+            positions.sort(isNaturalDescending(orderBy) ? java.util.Comparator.reverseOrder()
+                    : java.util.Comparator.naturalOrder());
+            // every candidate satisfies the _id condition: only the rest of the filter is left to check
+            Document rest = withoutIdCondition(query, idField, path, 0);
+            List<Document> matched = new ArrayList<>(positions.size());
+            for (Integer position : positions) {
                 Document document = getDocument(position);
-                Document filter = in ? withIdCondition(query, idField, path, 0,
-                        new Document("$in", found.get(position))) : query;
-                if (document != null && documentMatchesQuery(document, filter)) {
+                if (document != null && (rest.isEmpty() || documentMatchesQuery(document, rest))) {
                     matched.add(document);
                 }
-            });
+            }
             return matchDocumentsFromStream(matched.stream(), ALREADY_MATCHED, orderBy, numberToSkip, limit,
                     batchSize, fieldSelector);
         }
@@ -219,20 +225,30 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
         }
 
         /**
-         * A copy of the query with the condition {@link #findIdCondition} found at {@code path} replaced (everything
-         * else shared).
+         * The query without the condition {@link #findIdCondition} found at {@code path} (a clause left empty is
+         * dropped, and so is an {@code $and} left empty); everything else is shared with the query.
          */
-        private static Document withIdCondition(Document query, String idField, List<Integer> path, int depth,
-                Object replacement) {
+        private static Document withoutIdCondition(Document query, String idField, List<Integer> path, int depth) {
             Document copy = new Document(query);
             if (depth == path.size()) {
-                copy.put(idField, replacement);
+                copy.remove(idField);
                 return copy;
             }
             List<Object> clauses = new ArrayList<>((List<?>) query.get("$and"));
             int index = path.get(depth);
-            clauses.set(index, withIdCondition((Document) clauses.get(index), idField, path, depth + 1, replacement));
-            copy.put("$and", clauses);
+            Document clause = withoutIdCondition((Document) clauses.get(index), idField, path, depth + 1);
+            if (clause.isEmpty()) {
+                clauses.remove(index);
+            }
+            else {
+                clauses.set(index, clause);
+            }
+            if (clauses.isEmpty()) {
+                copy.remove("$and");
+            }
+            else {
+                copy.put("$and", clauses);
+            }
             return copy;
         }
 
@@ -321,8 +337,8 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
          * agrees with, so a match lies within the bounds. Bounds of types the view does not hold are ignored: the
          * range is then wider, never narrower, and the filter decides.
          * <p>
-         * When the filter is nothing but such conditions, with a lower and an upper bound, all of one type (the
-         * matcher's range operators only match values of the bound's type), the documents within the bounds are
+         * When the filter is empty, or nothing but such conditions with a lower and an upper bound all of one type
+         * (the matcher's range operators only match values of the bound's type), the documents within the bounds are
          * exactly the matches: {@link #isWholeFilter()}.
          */
         private static final class IdBounds {
@@ -340,8 +356,12 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
 
             private boolean wholeFilter = true;
 
+            /** Whether the filter holds any condition at all. */
+            private boolean conditions;
+
             void collect(Document query, String idField) {
                 for (Map.Entry<String, Object> entry : query.entrySet()) {
+                    conditions = true;
                     if (entry.getKey().equals(idField) && entry.getValue() instanceof Document condition
                             && !condition.isEmpty() && condition.keySet().stream().allMatch(k -> k.startsWith("$"))) {
                         condition.forEach(this::add);
@@ -392,7 +412,7 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
             }
 
             boolean isWholeFilter() {
-                return wholeFilter && lower != null && upper != null;
+                return !conditions || (wholeFilter && lower != null && upper != null);
             }
 
             NavigableMap<Object, Integer> of(NavigableMap<Object, Integer> ids) {
