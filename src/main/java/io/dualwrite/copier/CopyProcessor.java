@@ -91,13 +91,11 @@ final class CopyProcessor implements BatchProcessor {
     private void copyToTarget(List<Document> batch, Result result) {
         String versionField = store.versionField();
         MongoCollection<Document> target = store.shape(Shape.NEW).collection();
-        List<WriteModel<Document>> writes = new ArrayList<>(batch.size());
         List<Document> copies = new ArrayList<>(batch.size());
         List<Object> ids = new ArrayList<>(batch.size());
         List<Long> versions = new ArrayList<>(batch.size());
         List<Boolean> tombstones = new ArrayList<>(batch.size());
         Set<Object> converted = new HashSet<>();
-        ReplaceOptions upsert = new ReplaceOptions().upsert(true);
         for (Document source : batch) {
             Object id = source.get("_id");
             long version = Bookkeeping.version(source, versionField);
@@ -119,20 +117,19 @@ final class CopyProcessor implements BatchProcessor {
                     continue;
                 }
             }
-            writes.add(new ReplaceOneModel<>(store.olderWriteThan(id, version), copy, upsert));
             copies.add(copy);
             ids.add(id);
             versions.add(version);
             tombstones.add(tombstone);
         }
-        if (writes.isEmpty()) {
+        if (copies.isEmpty()) {
             return;
         }
-        Map<Integer, BulkWriteError> errors = write(target, copies, writes);
+        Map<Integer, BulkWriteError> errors = write(target, copies, ids, versions);
         List<Object> collided = new ArrayList<>();
         List<Object> applied = new ArrayList<>();
         List<Long> appliedVersions = new ArrayList<>();
-        for (int i = 0; i < writes.size(); i++) {
+        for (int i = 0; i < copies.size(); i++) {
             BulkWriteError error = errors.get(i);
             if (error == null) {
                 result.add(Counts.COPIED, 1);
@@ -158,8 +155,9 @@ final class CopyProcessor implements BatchProcessor {
 
     /**
      * Writes a batch and returns the write errors by position in the batch. The guarded replace-or-insert of every
-     * document ({@code writes}) is preceded, while most documents are new to the target, by a plain unordered insert
-     * of the same documents ({@code copies}): an insert only ever creates a document whose id the target does not
+     * copy (filtered on its id holding an older version than the one read) is preceded, while most documents are new
+     * to the target, by a plain unordered insert of the copies: an insert only ever creates a document whose id the
+     * target does not
      * hold, exactly what the guarded write does for such an id, and it never replaces anything, so it needs no guard.
      * Only the documents the insert could not write (the target holds the id, or refused the document for another
      * reason) go through the guarded write, and its outcome decides for them as before. An insert is much cheaper
@@ -168,7 +166,7 @@ final class CopyProcessor implements BatchProcessor {
      * are inserts again.
      */
     private Map<Integer, BulkWriteError> write(MongoCollection<Document> target, List<Document> copies,
-            List<WriteModel<Document>> writes) {
+            List<Object> ids, List<Long> versions) {
         Map<Integer, BulkWriteError> errors = new HashMap<>();
         List<Integer> pending = new ArrayList<>();
         if (insertFirst) {
@@ -184,15 +182,17 @@ final class CopyProcessor implements BatchProcessor {
             insertFirst = pending.size() * 2 <= copies.size();
         }
         else {
-            for (int i = 0; i < writes.size(); i++) {
+            for (int i = 0; i < copies.size(); i++) {
                 pending.add(i);
             }
         }
         if (pending.isEmpty()) {
             return errors;
         }
+        ReplaceOptions upsert = new ReplaceOptions().upsert(true);
         List<WriteModel<Document>> guarded = new ArrayList<>(pending.size());
-        pending.forEach(i -> guarded.add(writes.get(i)));
+        pending.forEach(i -> guarded.add(new ReplaceOneModel<>(store.olderWriteThan(ids.get(i), versions.get(i)),
+                copies.get(i), upsert)));
         BulkWriteResult written;
         try {
             written = target.bulkWrite(guarded, new BulkWriteOptions().ordered(false));
