@@ -323,11 +323,20 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
             if (direction.intValue() <= 0) {
                 range = range.descendingMap();
             }
-            Stream<Document> candidates = range.values().stream().map(this::getDocument);
             // already in sort order (ids are unique and totally ordered): no comparator, so a limit stops early;
-            // when the bounds are the whole filter, every candidate is a match
-            return matchDocumentsFromStream(bounds.isWholeFilter() ? ALREADY_MATCHED : query, candidates,
-                    numberToSkip, limit, batchSize, null, fieldSelector);
+            // when the bounds are the whole filter, every candidate is a match, and a skip needs no document
+            boolean whole = bounds.isWholeFilter();
+            java.util.Iterator<Integer> positions = range.values().iterator();
+            int skip = numberToSkip;
+            if (whole) {
+                for (; skip > 0 && positions.hasNext(); skip--) {
+                    positions.next();
+                }
+            }
+            Stream<Document> candidates = java.util.stream.StreamSupport.stream(java.util.Spliterators
+                    .spliteratorUnknownSize(positions, java.util.Spliterator.ORDERED), false).map(this::getDocument);
+            return matchDocumentsFromStream(whole ? ALREADY_MATCHED : query, candidates, skip, limit, batchSize, null,
+                    fieldSelector);
         }
 
         /**
@@ -475,16 +484,90 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
             }
             if (orderedIds == null) {
                 String idField = getIdField();
-                TreeMap<Object, Integer> built = new TreeMap<>(ID_ORDER);
+                List<Map.Entry<Object, Integer>> entries = new ArrayList<>();
                 for (int position = 0; position < positionLimit; position++) {
                     Document document = getDocument(position);
-                    if (document != null && built.put(document.get(idField), position) != null) {
+                    if (document != null) {
+                        entries.add(Map.entry(document.get(idField), position));
+                    }
+                }
+                // sorting first (nearly linear when documents were inserted in id order) lets the tree be built
+                // balanced in one pass instead of by a million insertions
+                entries.sort(Map.Entry.comparingByKey(ID_ORDER));
+                for (int i = 1; i < entries.size(); i++) {
+                    if (ID_ORDER.compare(entries.get(i - 1).getKey(), entries.get(i).getKey()) == 0) {
                         return null; // two ids the comparator cannot tell apart: never expected, stay on stock
                     }
                 }
+                TreeMap<Object, Integer> built = new TreeMap<>(ID_ORDER);
+                built.putAll(new SortedEntries(entries));
                 orderedIds = built;
             }
             return orderedIds;
+        }
+
+        /**
+         * Entries already sorted by {@link #ID_ORDER}, seen as a sorted map: what {@link TreeMap#putAll} needs to build
+         * its tree in linear time. Only what that method uses is implemented.
+         */
+        private static final class SortedEntries extends java.util.AbstractMap<Object, Integer>
+                implements java.util.SortedMap<Object, Integer> {
+
+            private final List<Map.Entry<Object, Integer>> entries;
+
+            SortedEntries(List<Map.Entry<Object, Integer>> entries) {
+                this.entries = entries;
+            }
+
+            @Override
+            public java.util.Comparator<? super Object> comparator() {
+                return ID_ORDER;
+            }
+
+            @Override
+            public int size() {
+                return entries.size();
+            }
+
+            @Override
+            public java.util.Set<Map.Entry<Object, Integer>> entrySet() {
+                return new java.util.AbstractSet<>() {
+                    @Override
+                    public java.util.Iterator<Map.Entry<Object, Integer>> iterator() {
+                        return entries.iterator();
+                    }
+
+                    @Override
+                    public int size() {
+                        return entries.size();
+                    }
+                };
+            }
+
+            @Override
+            public java.util.SortedMap<Object, Integer> subMap(Object fromKey, Object toKey) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public java.util.SortedMap<Object, Integer> headMap(Object toKey) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public java.util.SortedMap<Object, Integer> tailMap(Object fromKey) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public Object firstKey() {
+                return entries.get(0).getKey();
+            }
+
+            @Override
+            public Object lastKey() {
+                return entries.get(entries.size() - 1).getKey();
+            }
         }
 
         @Override
