@@ -155,26 +155,35 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
             Collection<?> values = in ? (Collection<?>) ((Document) idCondition).get("$in") : List.of(idCondition);
             // the ordered view answers as the index does for the ids it holds, and faster; used once it exists
             NavigableMap<Object, Integer> view = unorderableIds == 0 ? orderedIds : null;
-            java.util.Set<Integer> found = new java.util.HashSet<>();
+            int[] found = new int[Math.max(values.size(), 1)];
+            int count = 0;
             for (Object value : values) {
                 if (view != null && isOrderableId(value)) {
                     Integer position = view.get(value);
                     if (position != null) {
-                        found.add(position);
+                        found[count++] = position;
                     }
                 }
                 else {
-                    idIndex.getPositions(new Document(idField, value)).forEach(found::add);
+                    for (Integer position : idIndex.getPositions(new Document(idField, value))) {
+                        if (count == found.length) {
+                            found = java.util.Arrays.copyOf(found, count * 2);
+                        }
+                        found[count++] = position;
+                    }
                 }
             }
-            // the stock path scans positions in ascending order (descending for {$natural: -1})
-            List<Integer> positions = new ArrayList<>(found);
-            positions.sort(isNaturalDescending(orderBy) ? java.util.Comparator.reverseOrder()
-                    : java.util.Comparator.naturalOrder());
+            // the stock path scans positions in ascending order (descending for {$natural: -1}), each once
+            java.util.Arrays.sort(found, 0, count);
+            boolean descending = isNaturalDescending(orderBy);
             // every candidate satisfies the _id condition: only the rest of the filter is left to check
             Document rest = withoutIdCondition(query, idField, path, 0);
-            List<Document> matched = new ArrayList<>(positions.size());
-            for (Integer position : positions) {
+            List<Document> matched = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                int position = found[descending ? count - 1 - i : i];
+                if (i > 0 && position == found[descending ? count - i : i - 1]) {
+                    continue; // the same document found by equal values (5 and 5.0)
+                }
                 Document document = getDocument(position);
                 if (document != null && (rest.isEmpty() || documentMatchesQuery(document, rest))) {
                     matched.add(document);

@@ -17,9 +17,9 @@ import io.dualwrite.benchmark.CopierWorkload.Measurement;
 
 /**
  * The copier against a raw bulk insert of the same documents, on the embedded server, with the server and the copier
- * in JVMs of their own: {@link BenchmarkMongoServer} with a large heap ({@value #SERVER_HEAP}; the server keeps every
- * document in its heap, about a kilobyte each) and {@link CopierWorkload} with {@value #COPIER_HEAP}, the heap the
- * copier must work in. This class starts both from the current classpath, relays the workload's requests for a
+ * in JVMs of their own: {@link BenchmarkMongoServer} with a large heap ({@link #SERVER_HEAP_OPTIONS}; the server keeps
+ * every document in its heap, about a kilobyte each) and {@link CopierWorkload} with {@value #COPIER_HEAP}, the heap
+ * the copier must work in. This class starts both from the current classpath, relays the workload's requests for a
  * garbage collection on the server, and turns its measurements into ratios: per round, copier ops/s over raw ops/s
  * (goal &gt;= {@value #GOAL}) and 2 workers over 1; the reported ratio is the median over the rounds.
  */
@@ -27,15 +27,12 @@ public final class CopierBenchmark {
 
     static final int DOCUMENTS = 1_000_000;
 
-    static final int ROUNDS = 3;
+    static final int ROUNDS = 5;
 
     static final int WARM_UP_DOCUMENTS = 100_000;
 
-    static final String SERVER_HEAP = "-Xmx6g";
-
-    static final String SERVER_INITIAL_HEAP = "-Xms6g";
-
-    static final String SERVER_GC = "-XX:+UseParallelGC";
+    /** The server JVM's heap: fixed (resizing would cost full collections mid-run), room for 3 million documents. */
+    static final List<String> SERVER_HEAP_OPTIONS = List.of("-Xms6g", "-Xmx6g", "-XX:+UseParallelGC");
 
     static final String COPIER_HEAP = "-Xmx256m";
 
@@ -45,7 +42,7 @@ public final class CopierBenchmark {
     }
 
     /** What the two JVMs reported. */
-    record Outcome(List<Measurement> measurements, long copierPeakHeapMiB, long serverPeakHeapMiB) {
+    record Outcome(List<Measurement> measurements, long copierPeakHeapMiB, long serverPeakHeapMiB, String serverHeap) {
 
         List<Measurement> of(String kind) {
             return measurements.stream().filter(m -> m.kind().equals(kind)).toList();
@@ -58,7 +55,7 @@ public final class CopierBenchmark {
      * @return the copier (1 worker) against the raw insert, then 2 workers against 1
      */
     public static List<BenchmarkResult> run() {
-        return results(measure(DOCUMENTS, ROUNDS, WARM_UP_DOCUMENTS), DOCUMENTS);
+        return results(measure(DOCUMENTS, ROUNDS, WARM_UP_DOCUMENTS, SERVER_HEAP_OPTIONS), DOCUMENTS);
     }
 
     /**
@@ -70,17 +67,22 @@ public final class CopierBenchmark {
         int documents = args.length > 0 ? Integer.parseInt(args[0]) : DOCUMENTS;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : ROUNDS;
         int warmUp = args.length > 2 ? Integer.parseInt(args[2]) : WARM_UP_DOCUMENTS;
-        Benchmarks.print(results(measure(documents, rounds, warmUp), documents));
+        Benchmarks.print(results(measure(documents, rounds, warmUp, SERVER_HEAP_OPTIONS), documents));
     }
 
-    /** Starts the server and the workload JVMs and collects what they report. */
-    static Outcome measure(int documents, int rounds, int warmUp) {
+    /**
+     * Starts the server and the workload JVMs and collects what they report.
+     *
+     * @param serverHeap the server JVM's heap (and garbage collector) options
+     */
+    static Outcome measure(int documents, int rounds, int warmUp, List<String> serverHeap) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classpath = System.getProperty("java.class.path");
         Process server = null;
         Process workload = null;
         try {
-            List<String> serverCommand = new ArrayList<>(List.of(java, SERVER_INITIAL_HEAP, SERVER_HEAP, SERVER_GC));
+            List<String> serverCommand = new ArrayList<>(List.of(java));
+            serverCommand.addAll(serverHeap);
             serverCommand.addAll(extraJvmArguments("benchmark.server.jvmArgs"));
             serverCommand.addAll(List.of("-cp", classpath, BenchmarkMongoServer.class.getName()));
             server = new ProcessBuilder(serverCommand).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -131,7 +133,7 @@ public final class CopierBenchmark {
             String peak = answer(serverOut);
             long serverPeak = peak != null && peak.startsWith("@peak ")
                     ? Long.parseLong(peak.replaceAll("[^0-9]", "")) : -1;
-            return new Outcome(measurements, copierPeak, serverPeak);
+            return new Outcome(measurements, copierPeak, serverPeak, String.join(" ", serverHeap));
         }
         catch (IOException ex) {
             throw new UncheckedIOException(ex);
@@ -163,9 +165,9 @@ public final class CopierBenchmark {
         String setting = String.format(Locale.ROOT, "%,d documents, %d interleaved rounds (order rotating), per-round "
                 + "ratios %s; copier defaults (batches of 1,000, %d partitions, unlimited rate); copier JVM %s, peak "
                 + "heap %d MiB (sum of the heap pools' peaks over the whole copier JVM: seeding, baselines and all "
-                + "copier runs); server JVM %s %s %s (peak heap %d MiB), full GC before every run; %d cores shared by "
+                + "copier runs); server JVM %s (peak heap %d MiB), full GC before every run; %d cores shared by "
                 + "both JVMs", documents, rounds, "%s", one.get(0).partitions(), COPIER_HEAP,
-                outcome.copierPeakHeapMiB(), SERVER_INITIAL_HEAP, SERVER_HEAP, SERVER_GC, outcome.serverPeakHeapMiB(),
+                outcome.copierPeakHeapMiB(), outcome.serverHeap(), outcome.serverPeakHeapMiB(),
                 Runtime.getRuntime().availableProcessors());
         BenchmarkResult copierVsRaw = new BenchmarkResult(
                 "Copier, 1 worker (guarded replace-upserts, delete re-check) vs raw insertMany of the same documents",
