@@ -14,8 +14,8 @@ import com.mongodb.client.MongoCursor;
 
 /**
  * Reads a partition's cursor in batches, one batch ahead: while the worker processes a batch (writes it, re-checks
- * it, checkpoints it), a helper thread already reads the next one, so the server's work for the read and the
- * client's decoding overlap the writes instead of following them. Only the helper thread uses the cursor, one read at
+ * it, checkpoints it), a helper thread already reads the next one ({@link #readAhead()}), so the server's work for
+ * the read and the client's decoding overlap the writes instead of following them. Only the helper thread uses the cursor, one read at
  * a time; {@link #close()} waits for a read under way before the caller closes the cursor. A batch read ahead and not
  * taken (the worker stops, pauses or loses its lease) is simply dropped: it was never processed nor checkpointed, so
  * whoever takes the partition over reads it again from the checkpoint.
@@ -34,6 +34,9 @@ final class BatchReader implements AutoCloseable {
     /** A batch read and not yet handed out ({@link #hasNext()} looked at it). */
     private List<Document> fetched;
 
+    /** Whether the cursor gave a short batch: nothing follows it. */
+    private boolean exhausted;
+
     BatchReader(MongoCursor<Document> cursor, int batchSize, String threadName) {
         this.cursor = cursor;
         this.batchSize = batchSize;
@@ -45,17 +48,26 @@ final class BatchReader implements AutoCloseable {
         this.pending = reader.submit(this::read);
     }
 
-    /** The next batch, empty at the end of the cursor; the batch after it is read meanwhile. */
+    /** The next batch, empty at the end of the cursor (waits for it if it is still being read). */
     List<Document> next() throws InterruptedException {
         List<Document> batch = take();
-        if (!batch.isEmpty()) {
-            pending = reader.submit(this::read);
-        }
+        exhausted = batch.size() < batchSize;
         return batch;
     }
 
-    /** Whether another batch follows the one {@link #next()} last returned (waits for it to be read). */
+    /**
+     * Starts reading the batch after the one {@link #next()} last returned, while the caller processes that one
+     * (the caller decides when: after its own quick round trips, so that they do not wait behind the read).
+     */
+    void readAhead() {
+        if (pending == null && fetched == null && !exhausted) {
+            pending = reader.submit(this::read);
+        }
+    }
+
+    /** Whether another batch follows the one {@link #next()} last returned (reads it, or waits for it). */
     boolean hasNext() throws InterruptedException {
+        readAhead();
         if (fetched == null) {
             fetched = take();
         }

@@ -21,6 +21,7 @@ import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.InsertManyOptions;
 import com.mongodb.client.model.Projections;
+import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.UpdateOneModel;
@@ -39,11 +40,11 @@ import io.dualwrite.internal.Versions;
  * <li>two collections: replace-or-insert filtered on {@code {_id, version older than the one read}}; a target holding
  * an equal or newer write makes the upsert collide on {@code _id} (duplicate key) and stays as it is. While most
  * documents are new to the target, the batch is first inserted as it is, which can only create documents the target
- * lacks; the guarded write then handles the ones it holds (see {@link #write}). A source
- * tombstone is copied as a tombstone. After the write the copied ids are read again from the source: one that was
- * deleted meanwhile (by an instance that deletes without leaving a tombstone, or whose tombstone write failed) is
- * turned into a tombstone in the target, over exactly the version the copier wrote, so a copy never brings a deleted
- * entity back;</li>
+ * lacks; the guarded write then handles the ones it holds (see {@link #write}). A source tombstone is copied as a
+ * tombstone. After the write the copied ids are read again from the source (the batch's {@code _id} range, see
+ * {@link #currentInSource}): one that was deleted meanwhile (by an instance that deletes without leaving a
+ * tombstone, or whose tombstone write failed) is turned into a tombstone in the target, over exactly the version the
+ * copier wrote, so a copy never brings a deleted entity back;</li>
  * <li>one collection: the new fields are added to the document only if it still has exactly the version read, so
  * any concurrent write wins.</li>
  * </ul>
@@ -147,7 +148,8 @@ final class CopyProcessor implements BatchProcessor {
             }
         }
         sortOutCollisions(target, collided, ids, versions, converted, result);
-        recheckDeletes(applied, appliedVersions, result);
+        recheckDeletes(applied, appliedVersions, batch.get(0).get("_id"), batch.get(batch.size() - 1).get("_id"),
+                result);
         if (clearDeadLetters) {
             jobs.clearDeadLetters(store.migration().id(), converted);
         }
@@ -245,17 +247,13 @@ final class CopyProcessor implements BatchProcessor {
      * by a tombstone since it was read must not stay live in the target because of this copy: the copy is replaced
      * by a tombstone, guarded on exactly the version the copier wrote, so a newer write is never touched.
      */
-    private void recheckDeletes(List<Object> applied, List<Long> appliedVersions, Result result) {
+    private void recheckDeletes(List<Object> applied, List<Long> appliedVersions, Object lowest, Object highest,
+            Result result) {
         if (applied.isEmpty()) {
             return;
         }
-        MongoCollection<Document> source = store.shape(Shape.OLD).collection();
         MongoCollection<Document> target = store.shape(Shape.NEW).collection();
-        Map<Object, Document> current = new HashMap<>();
-        for (Document document : source.find(idIn(applied)).projection(Projections.include(store.versionField(),
-                Bookkeeping.DELETED))) {
-            current.put(document.get("_id"), document);
-        }
+        Map<Object, Document> current = currentInSource(applied, lowest, highest);
         Date now = Date.from(clock.instant());
         for (int i = 0; i < applied.size(); i++) {
             Object id = applied.get(i);
@@ -324,6 +322,43 @@ final class CopyProcessor implements BatchProcessor {
         result.add(Counts.DEAD_LETTERED, 1);
     }
 
+    /**
+     * The source documents of the given ids as they are now (version and tombstone mark only), by id; an id missing
+     * from the map is gone from the source. The batch came from one cursor in {@code _id} order, so its ids lie
+     * between its first and its last: for ids of the common types the source is asked for that range, sorted by
+     * {@code _id} (an index range scan, and on the embedded server a walk of its ordered view, instead of a lookup of
+     * every id), which holds every one of them still there and perhaps documents inserted since, ignored here. Should
+     * far more documents than the batch have been inserted into the range meanwhile, or for other id types, the ids
+     * are looked up one by one ({@code $in}).
+     */
+    private Map<Object, Document> currentInSource(List<Object> applied, Object lowest, Object highest) {
+        MongoCollection<Document> source = store.shape(Shape.OLD).collection();
+        Bson fields = Projections.include(store.versionField(), Bookkeeping.DELETED);
+        Map<Object, Document> current = new HashMap<>();
+        if (isRangeType(lowest) && isRangeType(highest)
+                && Partitioner.typeBracket(lowest).equals(Partitioner.typeBracket(highest))) {
+            int bound = 2 * applied.size() + 100;
+            for (Document document : source.find(Filters.and(Filters.gte("_id", lowest), Filters.lte("_id", highest)))
+                    .projection(fields).sort(Sorts.ascending("_id")).limit(bound + 1)) {
+                current.put(document.get("_id"), document);
+            }
+            if (current.size() <= bound) {
+                return current;
+            }
+            current.clear();
+        }
+        for (Document document : source.find(idIn(applied)).projection(fields)) {
+            current.put(document.get("_id"), document);
+        }
+        return current;
+    }
+
+    /** Id types whose ranges every server scans in order (MongoDB on its index, the embedded one on its view). */
+    private static boolean isRangeType(Object id) {
+        return id instanceof String || id instanceof org.bson.types.ObjectId || id instanceof Date
+                || id instanceof Integer || id instanceof Long;
+    }
+
     private Map<Object, Long> versionsOf(MongoCollection<Document> collection, List<Object> ids) {
         Map<Object, Long> versions = new HashMap<>();
         for (Document document : collection.find(idIn(ids)).projection(Projections.include(store.versionField()))) {
@@ -338,7 +373,8 @@ final class CopyProcessor implements BatchProcessor {
      * that for a bare {@code $in}: n&sup2; comparisons).
      */
     static Bson idIn(List<Object> ids) {
-        return Filters.and(Filters.in("_id", ids));
+        // a plain document: encoded as it is, without the builders' intermediate BsonDocument of every id
+        return new Document("$and", List.of(new Document("_id", new Document("$in", ids))));
     }
 
     private static String describe(RuntimeException ex) {

@@ -356,6 +356,7 @@ public final class JobEngine implements AutoCloseable {
                         jobs.release(lease.id(), worker);
                         return;
                     }
+                    batches.readAhead();
                     List<Object> ids = new ArrayList<>(batch.size());
                     batch.forEach(document -> ids.add(document.get("_id")));
                     listeners.forEach(l -> l.batchRead(run, lease.index(), ids));

@@ -35,11 +35,36 @@ class CopierWritePathTests {
 
     private static Copier copier;
 
+    /** What the listener does when a batch has been read and is about to be written (set per test). */
+    private static volatile java.util.function.Consumer<List<Object>> onBatchRead = ids -> {
+    };
+
     @BeforeAll
     static void start() {
-        context = Fixtures.start("copier-write-path-tests", "dualwrite.copier.poll-interval=20ms");
+        List<String> properties = new ArrayList<>(List.of(Fixtures.mongoProperties("copier-write-path-tests")));
+        properties.addAll(List.of("dualwrite.copier.poll-interval=20ms", "dualwrite.toggles.poll-in-background=false",
+                "spring.main.banner-mode=off"));
+        context = new org.springframework.boot.builder.SpringApplicationBuilder(
+                io.dualwrite.fixtures.FixtureApplication.class, Hooks.class)
+            .web(org.springframework.boot.WebApplicationType.NONE).properties(properties.toArray(String[]::new))
+            .run();
         database = Fixtures.database(context);
         copier = context.getBean(Copier.class);
+    }
+
+    /** A listener that lets a test change the source between the copier's read of a batch and its write. */
+    @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+    static class Hooks {
+
+        @org.springframework.context.annotation.Bean
+        JobListener writePathTestsListener() {
+            return new JobListener() {
+                @Override
+                public void batchRead(JobRun run, int partition, List<Object> ids) {
+                    onBatchRead.accept(ids);
+                }
+            };
+        }
     }
 
     @AfterAll
@@ -51,6 +76,63 @@ class CopierWritePathTests {
     void clear() {
         Fixtures.clear(context);
         context.getBean(SettablePhaseSource.class).setAll(Phase.READ_OLD_WRITE_BOTH);
+        onBatchRead = ids -> {
+        };
+    }
+
+    @Test
+    void documentsDeletedBetweenReadAndWriteBecomeTombstonesWhateverTheRecheckAsks() throws Exception {
+        // string ids: the re-check reads the batch's _id range back; then the same with an insert storm into the
+        // range (more than the range read allows: by id instead); then number ids that are not integers (by id)
+        for (String variant : List.of("range", "crowded range", "double ids")) {
+            Fixtures.clear(context);
+            MongoCollection<Document> old = database.getCollection("people_v1");
+            List<Object> ids = new ArrayList<>();
+            List<Document> legacy = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                Document document = CopierTests.legacy(i);
+                if (variant.equals("double ids")) {
+                    document.put("_id", i + 0.5);
+                }
+                ids.add(document.get("_id"));
+                legacy.add(document);
+            }
+            old.insertMany(legacy);
+            Object deleted = ids.get(23);
+            Object tombstoned = ids.get(27);
+            long tombstoneVersion = Versions.next(Versions.first());
+            onBatchRead = batchIds -> {
+                if (!batchIds.contains(deleted)) {
+                    return;
+                }
+                old.deleteOne(Filters.eq("_id", deleted));
+                old.replaceOne(Filters.eq("_id", tombstoned),
+                        Bookkeeping.tombstone(tombstoned, "version", tombstoneVersion, new java.util.Date()));
+                if (variant.equals("crowded range")) {
+                    List<Document> storm = new ArrayList<>();
+                    for (int i = 0; i < 300; i++) {
+                        storm.add(new Document("_id", String.format("p00025-%03d", i)).append("first_name", "x")
+                                .append("last_name", "y").append("age_text", "1"));
+                    }
+                    old.insertMany(storm);
+                }
+            };
+
+            JobRun run = copier.run(TestMigrations.PEOPLE, JobOptions.defaults().withBatchSize(20).withPartitions(1));
+
+            MongoCollection<Document> target = database.getCollection("people_v2");
+            assertThat(run.count(Counts.DELETES_CAUGHT)).as(variant).isEqualTo(2);
+            assertThat(Bookkeeping.isTombstone(target.find(Filters.eq("_id", deleted)).first())).as(variant).isTrue();
+            Document tombstone = target.find(Filters.eq("_id", tombstoned)).first();
+            assertThat(Bookkeeping.isTombstone(tombstone)).as(variant).isTrue();
+            assertThat(tombstone.getLong("version")).as(variant).isEqualTo(tombstoneVersion);
+            for (Object id : ids) {
+                if (!id.equals(deleted) && !id.equals(tombstoned)) {
+                    assertThat(Bookkeeping.isTombstone(target.find(Filters.eq("_id", id)).first())).as("%s %s",
+                            variant, id).isFalse();
+                }
+            }
+        }
     }
 
     @Test
