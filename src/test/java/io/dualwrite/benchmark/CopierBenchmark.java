@@ -29,7 +29,7 @@ public final class CopierBenchmark {
 
     static final int ROUNDS = 5;
 
-    static final int WARM_UP_DOCUMENTS = 100_000;
+    static final int WARM_UP_ROUNDS = 1;
 
     /** The server JVM's heap: fixed (resizing would cost full collections mid-run), room for 3 million documents. */
     static final List<String> SERVER_HEAP_OPTIONS = List.of("-Xms6g", "-Xmx6g", "-XX:+UseParallelGC");
@@ -42,7 +42,8 @@ public final class CopierBenchmark {
     }
 
     /** What the two JVMs reported. */
-    record Outcome(List<Measurement> measurements, long copierPeakHeapMiB, long serverPeakHeapMiB, String serverHeap) {
+    record Outcome(List<Measurement> measurements, int warmUpRounds, long copierPeakHeapMiB, long serverPeakHeapMiB,
+            String serverHeap) {
 
         List<Measurement> of(String kind) {
             return measurements.stream().filter(m -> m.kind().equals(kind)).toList();
@@ -55,18 +56,18 @@ public final class CopierBenchmark {
      * @return the copier (1 worker) against the raw insert, then 2 workers against 1
      */
     public static List<BenchmarkResult> run() {
-        return results(measure(DOCUMENTS, ROUNDS, WARM_UP_DOCUMENTS, SERVER_HEAP_OPTIONS), DOCUMENTS);
+        return results(measure(DOCUMENTS, ROUNDS, WARM_UP_ROUNDS, SERVER_HEAP_OPTIONS), DOCUMENTS);
     }
 
     /**
      * Runs the benchmark (full size without arguments) and prints the results.
      *
-     * @param args documents, rounds and warm-up documents
+     * @param args documents, measured rounds and warm-up rounds
      */
     public static void main(String[] args) {
         int documents = args.length > 0 ? Integer.parseInt(args[0]) : DOCUMENTS;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : ROUNDS;
-        int warmUp = args.length > 2 ? Integer.parseInt(args[2]) : WARM_UP_DOCUMENTS;
+        int warmUp = args.length > 2 ? Integer.parseInt(args[2]) : WARM_UP_ROUNDS;
         Benchmarks.print(results(measure(documents, rounds, warmUp, SERVER_HEAP_OPTIONS), documents));
     }
 
@@ -75,7 +76,7 @@ public final class CopierBenchmark {
      *
      * @param serverHeap the server JVM's heap (and garbage collector) options
      */
-    static Outcome measure(int documents, int rounds, int warmUp, List<String> serverHeap) {
+    static Outcome measure(int documents, int rounds, int warmUpRounds, List<String> serverHeap) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classpath = System.getProperty("java.class.path");
         Process server = null;
@@ -96,7 +97,7 @@ public final class CopierBenchmark {
             List<String> command = new ArrayList<>(List.of(java, COPIER_HEAP));
             command.addAll(extraJvmArguments("benchmark.copier.jvmArgs"));
             command.addAll(List.of("-cp", classpath, CopierWorkload.class.getName(), uri, Integer.toString(documents),
-                    Integer.toString(rounds), Integer.toString(warmUp)));
+                    Integer.toString(rounds), Integer.toString(warmUpRounds)));
             workload = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             BufferedReader workloadOut = reader(workload);
             PrintWriter workloadIn = writer(workload);
@@ -133,7 +134,7 @@ public final class CopierBenchmark {
             String peak = answer(serverOut);
             long serverPeak = peak != null && peak.startsWith("@peak ")
                     ? Long.parseLong(peak.replaceAll("[^0-9]", "")) : -1;
-            return new Outcome(measurements, copierPeak, serverPeak, String.join(" ", serverHeap));
+            return new Outcome(measurements, warmUpRounds, copierPeak, serverPeak, String.join(" ", serverHeap));
         }
         catch (IOException ex) {
             throw new UncheckedIOException(ex);
@@ -162,15 +163,15 @@ public final class CopierBenchmark {
         }
         double ratio = Interleaved.median(copierOverRaw);
         double workers = Interleaved.median(twoOverOne);
-        String setting = String.format(Locale.ROOT, "%,d documents, %d interleaved rounds (order rotating), per-round "
-                + "ratios %s; copier defaults (batches of 1,000, %d partitions, unlimited rate); copier JVM %s, peak "
-                + "heap %d MiB (sum of the heap pools' peaks over the whole copier JVM: seeding, baselines and all "
-                + "copier runs); server JVM %s (peak heap %d MiB), full GC before every run; %d cores shared by "
-                + "both JVMs", documents, rounds, "%s", one.get(0).partitions(), COPIER_HEAP,
+        String setting = String.format(Locale.ROOT, "%,d documents, %d warm-up round(s) of all three runs, then %d "
+                + "interleaved rounds (order rotating), per-round ratios %s; copier defaults (batches of 1,000, %d "
+                + "partitions, unlimited rate); copier JVM %s, peak heap %d MiB (sum of the heap pools' peaks over the "
+                + "whole copier JVM: seeding, baselines and all copier runs); server JVM %s (peak heap %d MiB), full "
+                + "GC before every run; %d cores shared by both JVMs", documents, outcome.warmUpRounds(), rounds, "%s", one.get(0).partitions(), COPIER_HEAP,
                 outcome.copierPeakHeapMiB(), outcome.serverHeap(), outcome.serverPeakHeapMiB(),
                 Runtime.getRuntime().availableProcessors());
         BenchmarkResult copierVsRaw = new BenchmarkResult(
-                "Copier, 1 worker (guarded replace-upserts, delete re-check) vs raw insertMany of the same documents",
+                "Copier, 1 worker (guarded writes, delete re-check) vs raw insertMany of the same documents",
                 "raw insertMany in batches of 1,000 of the mapped documents into an empty collection, no guard",
                 opsPerSecond(raw), opsPerSecond(one), ratio, "median over rounds of candidate ops/s / baseline ops/s",
                 ">= " + GOAL, ratio >= GOAL, String.format(setting, range(copierOverRaw)));
