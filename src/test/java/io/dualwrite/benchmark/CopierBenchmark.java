@@ -56,7 +56,7 @@ public final class CopierBenchmark {
      * @return the copier (1 worker) against the raw insert, then 2 workers against 1
      */
     public static List<BenchmarkResult> run() {
-        return results(measure(DOCUMENTS, ROUNDS, WARM_UP_ROUNDS, SERVER_HEAP_OPTIONS), DOCUMENTS);
+        return results(measure(DOCUMENTS, ROUNDS, WARM_UP_ROUNDS, SERVER_HEAP_OPTIONS, List.of()), DOCUMENTS);
     }
 
     /**
@@ -68,15 +68,17 @@ public final class CopierBenchmark {
         int documents = args.length > 0 ? Integer.parseInt(args[0]) : DOCUMENTS;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : ROUNDS;
         int warmUp = args.length > 2 ? Integer.parseInt(args[2]) : WARM_UP_ROUNDS;
-        Benchmarks.print(results(measure(documents, rounds, warmUp, SERVER_HEAP_OPTIONS), documents));
+        Benchmarks.print(results(measure(documents, rounds, warmUp, SERVER_HEAP_OPTIONS, List.of()), documents));
     }
 
     /**
      * Starts the server and the workload JVMs and collects what they report.
      *
      * @param serverHeap the server JVM's heap (and garbage collector) options
+     * @param extraOptions more options for both JVMs (the smoke test trades peak speed for a quick start)
      */
-    static Outcome measure(int documents, int rounds, int warmUpRounds, List<String> serverHeap) {
+    static Outcome measure(int documents, int rounds, int warmUpRounds, List<String> serverHeap,
+            List<String> extraOptions) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classpath = System.getProperty("java.class.path");
         Process server = null;
@@ -84,6 +86,7 @@ public final class CopierBenchmark {
         try {
             List<String> serverCommand = new ArrayList<>(List.of(java));
             serverCommand.addAll(serverHeap);
+            serverCommand.addAll(extraOptions);
             serverCommand.addAll(extraJvmArguments("benchmark.server.jvmArgs"));
             serverCommand.addAll(List.of("-cp", classpath, BenchmarkMongoServer.class.getName()));
             server = new ProcessBuilder(serverCommand).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -95,6 +98,7 @@ public final class CopierBenchmark {
             }
             String uri = "mongodb://127.0.0.1:" + started.substring("@port ".length()).trim() + "/";
             List<String> command = new ArrayList<>(List.of(java, COPIER_HEAP));
+            command.addAll(extraOptions);
             command.addAll(extraJvmArguments("benchmark.copier.jvmArgs"));
             command.addAll(List.of("-cp", classpath, CopierWorkload.class.getName(), uri, Integer.toString(documents),
                     Integer.toString(rounds), Integer.toString(warmUpRounds)));

@@ -18,7 +18,7 @@ class CopierBenchmarkTests {
     @Test
     void runsEndToEndOnTwoThousandDocuments() {
         CopierBenchmark.Outcome outcome = CopierBenchmark.measure(2_000, 1, 0,
-                List.of("-Xms64m", "-Xmx256m", "-XX:+UseSerialGC"));
+                List.of("-Xms64m", "-Xmx256m", "-XX:+UseSerialGC"), List.of("-XX:TieredStopAtLevel=1"));
 
         assertThat(outcome.measurements()).extracting(Measurement::kind)
             .containsExactly("raw", "copier-1", "copier-2");
