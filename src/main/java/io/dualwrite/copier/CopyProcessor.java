@@ -20,7 +20,9 @@ import com.mongodb.bulk.BulkWriteResult;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.InsertManyOptions;
 import com.mongodb.client.model.Projections;
+import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.UpdateOneModel;
@@ -37,11 +39,13 @@ import io.dualwrite.internal.Versions;
  * its version:
  * <ul>
  * <li>two collections: replace-or-insert filtered on {@code {_id, version older than the one read}}; a target holding
- * an equal or newer write makes the upsert collide on {@code _id} (duplicate key) and stays as it is. A source
- * tombstone is copied as a tombstone. After the write the copied ids are read again from the source: one that was
- * deleted meanwhile (by an instance that deletes without leaving a tombstone, or whose tombstone write failed) is
- * turned into a tombstone in the target, over exactly the version the copier wrote (or removed, when the target refuses
- * the tombstone), so a copy never brings a deleted entity back;</li>
+ * an equal or newer write makes the upsert collide on {@code _id} (duplicate key) and stays as it is. While most
+ * documents are new to the target, the batch is first inserted as it is, which can only create documents the target
+ * lacks; the guarded write then handles the ones it holds (see {@link #write}). A source tombstone is copied as a
+ * tombstone. After the write the copied ids are read again from the source (the batch's {@code _id} range, see
+ * {@link #currentInSource}): one that was deleted meanwhile (by an instance that deletes without leaving a
+ * tombstone, or whose tombstone write failed) is turned into a tombstone in the target, over exactly the version the
+ * copier wrote (or removed, when the target refuses the tombstone), so a copy never brings a deleted entity back;</li>
  * <li>one collection: the new fields are added to the document only if it still has exactly the version read, so
  * any concurrent write wins.</li>
  * </ul>
@@ -59,6 +63,9 @@ final class CopyProcessor implements BatchProcessor {
     private final Clock clock;
 
     private final boolean clearDeadLetters;
+
+    /** Whether the next batch is first inserted (most documents new to the target) or written guarded at once. */
+    private volatile boolean insertFirst = true;
 
     CopyProcessor(PhasedStore<?> store, JobStore jobs, String runId, Clock clock) {
         this.store = store;
@@ -86,12 +93,11 @@ final class CopyProcessor implements BatchProcessor {
     private void copyToTarget(List<Document> batch, Result result) {
         String versionField = store.versionField();
         MongoCollection<Document> target = store.shape(Shape.NEW).collection();
-        List<WriteModel<Document>> writes = new ArrayList<>(batch.size());
+        List<Document> copies = new ArrayList<>(batch.size());
         List<Object> ids = new ArrayList<>(batch.size());
         List<Long> versions = new ArrayList<>(batch.size());
         List<Boolean> tombstones = new ArrayList<>(batch.size());
         Set<Object> converted = new HashSet<>();
-        ReplaceOptions upsert = new ReplaceOptions().upsert(true);
         for (Document source : batch) {
             Object id = source.get("_id");
             long version = Bookkeeping.version(source, versionField);
@@ -113,30 +119,19 @@ final class CopyProcessor implements BatchProcessor {
                     continue;
                 }
             }
-            writes.add(new ReplaceOneModel<>(store.olderWriteThan(id, version), copy, upsert));
+            copies.add(copy);
             ids.add(id);
             versions.add(version);
             tombstones.add(tombstone);
         }
-        if (writes.isEmpty()) {
+        if (copies.isEmpty()) {
             return;
         }
-        Map<Integer, BulkWriteError> errors = new HashMap<>();
-        try {
-            target.bulkWrite(writes, new BulkWriteOptions().ordered(false));
-        }
-        catch (MongoBulkWriteException ex) {
-            if (ex.getWriteConcernError() != null) {
-                throw ex; // the batch is not checkpointed and will be read and written again
-            }
-            for (BulkWriteError error : ex.getWriteErrors()) {
-                errors.put(error.getIndex(), error);
-            }
-        }
+        Map<Integer, BulkWriteError> errors = write(target, copies, ids, versions);
         List<Object> collided = new ArrayList<>();
         List<Object> applied = new ArrayList<>();
         List<Long> appliedVersions = new ArrayList<>();
-        for (int i = 0; i < writes.size(); i++) {
+        for (int i = 0; i < copies.size(); i++) {
             BulkWriteError error = errors.get(i);
             if (error == null) {
                 result.add(Counts.COPIED, 1);
@@ -154,10 +149,70 @@ final class CopyProcessor implements BatchProcessor {
             }
         }
         sortOutCollisions(target, collided, ids, versions, converted, result);
-        recheckDeletes(applied, appliedVersions, result);
+        recheckDeletes(applied, appliedVersions, batch.get(0).get("_id"), batch.get(batch.size() - 1).get("_id"),
+                result);
         if (clearDeadLetters) {
             jobs.clearDeadLetters(store.migration().id(), converted);
         }
+    }
+
+    /**
+     * Writes a batch and returns the write errors by position in the batch. The guarded replace-or-insert of every
+     * copy (filtered on its id holding an older version than the one read) is preceded, while most documents are new
+     * to the target, by a plain unordered insert of the copies: an insert only ever creates a document whose id the
+     * target does not
+     * hold, exactly what the guarded write does for such an id, and it never replaces anything, so it needs no guard.
+     * Only the documents the insert could not write (the target holds the id, or refused the document for another
+     * reason) go through the guarded write, and its outcome decides for them as before. An insert is much cheaper
+     * than a filtered upsert (no query per document); when most of a batch's inserts collide (the target already
+     * holds most documents, as in a re-run), the next batches go straight to the guarded write until most of one
+     * are inserts again.
+     */
+    private Map<Integer, BulkWriteError> write(MongoCollection<Document> target, List<Document> copies,
+            List<Object> ids, List<Long> versions) {
+        Map<Integer, BulkWriteError> errors = new HashMap<>();
+        List<Integer> pending = new ArrayList<>();
+        if (insertFirst) {
+            try {
+                target.insertMany(copies, new InsertManyOptions().ordered(false));
+            }
+            catch (MongoBulkWriteException ex) {
+                if (ex.getWriteConcernError() != null) {
+                    throw ex; // the batch is not checkpointed and will be read and written again
+                }
+                ex.getWriteErrors().forEach(error -> pending.add(error.getIndex()));
+            }
+            insertFirst = pending.size() * 2 <= copies.size();
+        }
+        else {
+            for (int i = 0; i < copies.size(); i++) {
+                pending.add(i);
+            }
+        }
+        if (pending.isEmpty()) {
+            return errors;
+        }
+        ReplaceOptions upsert = new ReplaceOptions().upsert(true);
+        List<WriteModel<Document>> guarded = new ArrayList<>(pending.size());
+        pending.forEach(i -> guarded.add(new ReplaceOneModel<>(store.olderWriteThan(ids.get(i), versions.get(i)),
+                copies.get(i), upsert)));
+        BulkWriteResult written;
+        try {
+            written = target.bulkWrite(guarded, new BulkWriteOptions().ordered(false));
+        }
+        catch (MongoBulkWriteException ex) {
+            if (ex.getWriteConcernError() != null) {
+                throw ex; // the batch is not checkpointed and will be read and written again
+            }
+            for (BulkWriteError error : ex.getWriteErrors()) {
+                errors.put(pending.get(error.getIndex()), error);
+            }
+            written = ex.getWriteResult();
+        }
+        if (!insertFirst && written.getUpserts().size() * 2 > guarded.size()) {
+            insertFirst = true;
+        }
+        return errors;
     }
 
     /**
@@ -193,17 +248,13 @@ final class CopyProcessor implements BatchProcessor {
      * by a tombstone since it was read must not stay live in the target because of this copy: the copy is replaced
      * by a tombstone, guarded on exactly the version the copier wrote, so a newer write is never touched.
      */
-    private void recheckDeletes(List<Object> applied, List<Long> appliedVersions, Result result) {
+    private void recheckDeletes(List<Object> applied, List<Long> appliedVersions, Object lowest, Object highest,
+            Result result) {
         if (applied.isEmpty()) {
             return;
         }
-        MongoCollection<Document> source = store.shape(Shape.OLD).collection();
         MongoCollection<Document> target = store.shape(Shape.NEW).collection();
-        Map<Object, Document> current = new HashMap<>();
-        for (Document document : source.find(idIn(applied)).projection(Projections.include(store.versionField(),
-                Bookkeeping.DELETED))) {
-            current.put(document.get("_id"), document);
-        }
+        Map<Object, Document> current = currentInSource(applied, lowest, highest);
         Date now = Date.from(clock.instant());
         for (int i = 0; i < applied.size(); i++) {
             Object id = applied.get(i);
@@ -280,6 +331,43 @@ final class CopyProcessor implements BatchProcessor {
         result.add(Counts.DEAD_LETTERED, 1);
     }
 
+    /**
+     * The source documents of the given ids as they are now (version and tombstone mark only), by id; an id missing
+     * from the map is gone from the source. The batch came from one cursor in {@code _id} order, so its ids lie
+     * between its first and its last: for ids of the common types the source is asked for that range, sorted by
+     * {@code _id} (an index range scan, and on the embedded server a walk of its ordered view, instead of a lookup of
+     * every id), which holds every one of them still there and perhaps documents inserted since, ignored here. Should
+     * far more documents than the batch have been inserted into the range meanwhile, or for other id types, the ids
+     * are looked up one by one ({@code $in}).
+     */
+    private Map<Object, Document> currentInSource(List<Object> applied, Object lowest, Object highest) {
+        MongoCollection<Document> source = store.shape(Shape.OLD).collection();
+        Bson fields = Projections.include(store.versionField(), Bookkeeping.DELETED);
+        Map<Object, Document> current = new HashMap<>();
+        if (isRangeType(lowest) && isRangeType(highest)
+                && Partitioner.typeBracket(lowest).equals(Partitioner.typeBracket(highest))) {
+            int bound = 2 * applied.size() + 100;
+            for (Document document : source.find(Filters.and(Filters.gte("_id", lowest), Filters.lte("_id", highest)))
+                    .projection(fields).sort(Sorts.ascending("_id")).limit(bound + 1)) {
+                current.put(document.get("_id"), document);
+            }
+            if (current.size() <= bound) {
+                return current;
+            }
+            current.clear();
+        }
+        for (Document document : source.find(idIn(applied)).projection(fields)) {
+            current.put(document.get("_id"), document);
+        }
+        return current;
+    }
+
+    /** Id types whose ranges every server scans in order (MongoDB on its index, the embedded one on its view). */
+    private static boolean isRangeType(Object id) {
+        return id instanceof String || id instanceof org.bson.types.ObjectId || id instanceof Date
+                || id instanceof Integer || id instanceof Long;
+    }
+
     private Map<Object, Long> versionsOf(MongoCollection<Document> collection, List<Object> ids) {
         Map<Object, Long> versions = new HashMap<>();
         for (Document document : collection.find(idIn(ids)).projection(Projections.include(store.versionField()))) {
@@ -289,11 +377,13 @@ final class CopyProcessor implements BatchProcessor {
     }
 
     /**
-     * {@code {$and: [{_id: {$in: ids}}, {_id: {$exists: true}}]}}: the same documents as a bare {@code $in}, in a form
-     * the embedded server answers from its {@code _id} index.
+     * {@code {$and: [{_id: {$in: ids}}]}}: the same documents as a bare {@code $in}, in a form the embedded server
+     * answers from its {@code _id} index without matching each document against the whole list (its stock path does
+     * that for a bare {@code $in}: n&sup2; comparisons).
      */
     static Bson idIn(List<Object> ids) {
-        return Filters.and(Filters.in("_id", ids), Filters.exists("_id"));
+        // a plain document: encoded as it is, without the builders' intermediate BsonDocument of every id
+        return new Document("$and", List.of(new Document("_id", new Document("$in", ids))));
     }
 
     private static String describe(RuntimeException ex) {

@@ -343,12 +343,11 @@ public final class JobEngine implements AutoCloseable {
             int batchSize = run.batchSize();
             int examplesWanted = settings.maxExamples();
             try (MongoCursor<Document> cursor = store.shape(lease.side()).collection().find(range(lease))
-                    .sort(Sorts.ascending("_id")).batchSize(batchSize).iterator()) {
+                    .sort(Sorts.ascending("_id")).batchSize(batchSize).iterator();
+                    BatchReader batches = new BatchReader(cursor, batchSize, Thread.currentThread().getName()
+                            + "-reader")) {
                 while (true) {
-                    List<Document> batch = new ArrayList<>(Math.min(batchSize, 10_000));
-                    while (batch.size() < batchSize && cursor.hasNext()) {
-                        batch.add(cursor.next());
-                    }
+                    List<Document> batch = batches.next();
                     if (batch.isEmpty()) {
                         jobs.complete(lease.id(), worker);
                         return;
@@ -357,12 +356,13 @@ public final class JobEngine implements AutoCloseable {
                         jobs.release(lease.id(), worker);
                         return;
                     }
+                    batches.readAhead();
                     List<Object> ids = new ArrayList<>(batch.size());
                     batch.forEach(document -> ids.add(document.get("_id")));
                     listeners.forEach(l -> l.batchRead(run, lease.index(), ids));
                     BatchProcessor.Result result = processor.process(lease.side(), batch, examplesWanted);
                     examplesWanted = Math.max(0, examplesWanted - result.examples().size());
-                    boolean done = !cursor.hasNext();
+                    boolean done = !batches.hasNext();
                     Object lastId = ids.get(ids.size() - 1);
                     if (!jobs.checkpoint(lease.id(), worker, lastId, result.counts(), result.examples(),
                             clock.instant().plus(settings.leaseTtl()), done)) {

@@ -17,8 +17,8 @@ import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.Sorts;
 
 /**
- * Splits a collection's {@code _id} space into ranges of about equal size, from the ids in order: an {@code _id}-only
- * scan picking every n-th id, or for very large collections a random sample sorted by the server.
+ * Splits a collection's {@code _id} space into ranges of about equal size, from the ids in order: the ids at the
+ * quantile ranks, or for very large collections a random sample sorted by the server.
  * <p>
  * MongoDB compares values of different BSON types by type first and range queries only match values of the queried
  * type, so partitions (and resuming after a checkpoint) need every {@code _id} to be of one type; all numeric types
@@ -66,21 +66,26 @@ final class Partitioner {
     }
 
     /**
-     * Ids in order from which to pick the boundaries: every n-th id of an {@code _id}-only scan for collections up
-     * to {@value #SCAN_LIMIT} documents (exact quantiles, a few seconds at that size), a server-side random sample
+     * Ids in order from which to pick the boundaries: for collections up to {@value #SCAN_LIMIT} documents the exact
+     * quantiles, the id at rank {@code i * n / partitions} for each boundary, each found by skipping along the
+     * {@code _id} index (no id is sent to this process but the boundaries themselves); a server-side random sample
      * ({@code $sample}, then sorted) above.
+     * <p>
+     * Each quantile is a query of its own, so writes between them can shift the ranks, and in the extreme put a
+     * boundary before the previous one. Partitions still cover every id (an id lies in the range starting at the last
+     * boundary not after it); they merely overlap or come out empty, and the guarded writes make a document copied
+     * twice harmless.
      */
     private static List<Object> sample(MongoCollection<Document> collection, int partitions, String type) {
         long estimated = collection.estimatedDocumentCount();
         int wanted = Math.min(partitions * SAMPLES_PER_PARTITION, 100_000);
         List<Object> sample = new ArrayList<>();
         if (estimated <= SCAN_LIMIT) {
-            long stride = Math.max(1, estimated / wanted);
-            long position = 0;
-            for (Document document : collection.find().projection(Projections.include("_id"))
-                    .sort(Sorts.ascending("_id")).batchSize(10_000)) {
-                if (position++ % stride == 0 && typeBracket(document.get("_id")).equals(type)) {
-                    sample.add(document.get("_id"));
+            for (int i = 1; i < partitions; i++) {
+                Document at = collection.find().projection(Projections.include("_id")).sort(Sorts.ascending("_id"))
+                        .skip((int) (i * estimated / partitions)).limit(1).first();
+                if (at != null && typeBracket(at.get("_id")).equals(type)) {
+                    sample.add(at.get("_id"));
                 }
             }
             return sample;

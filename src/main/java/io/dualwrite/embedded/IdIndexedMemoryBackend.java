@@ -1,12 +1,16 @@
 package io.dualwrite.embedded;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Objects;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
@@ -14,28 +18,42 @@ import de.bwaldvogel.mongo.backend.CursorRegistry;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.Missing;
 import de.bwaldvogel.mongo.backend.QueryResult;
+import de.bwaldvogel.mongo.backend.ValueComparator;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import de.bwaldvogel.mongo.backend.memory.MemoryCollection;
 import de.bwaldvogel.mongo.backend.memory.MemoryDatabase;
 import de.bwaldvogel.mongo.bson.BsonRegularExpression;
 import de.bwaldvogel.mongo.bson.Decimal128;
 import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.bson.ObjectId;
 
 /**
- * mongo-java-server's in-memory backend, except that a query which pins {@code _id} to one value (or to an
- * {@code $in} list) <em>and</em> has further conditions is answered from the {@code _id} index. The pin may be the
- * query's own {@code _id} key ({@code {_id: x, version: v}}, as Spring Data renders it) or a clause of a top-level
- * {@code $and} ({@code {$and: [{_id: x}, {version: v}]}}, as the driver's {@code Filters.and} renders it).
- * <p>
- * The stock backend uses an index only when the filter's fields are exactly the index's fields, so the optimistic
- * guard {@code {_id: x, version: v}} scans the whole collection (about 30 writes per second at 100,000 documents).
- * Here the {@code _id} index only supplies the candidate documents (at most one per queried id); the complete
- * original filter is still evaluated on each candidate, in natural order, so results are those of the stock
- * backend. Queries, counts, updates, replaces and deletes all benefit because they all go through
- * {@code queryDocuments}.
- * <p>
- * Values whose index lookup could disagree with the query matcher (regular expressions, arrays, {@code null},
- * operator documents, {@code Decimal128}, numbers beyond 2<sup>53</sup>) are left to the stock code path.
+ * mongo-java-server's in-memory backend with two query shortcuts on {@code _id}; both give exactly the stock
+ * backend's results (the tests run every query on both side by side).
+ * <ul>
+ * <li><b>{@code _id}-pinned queries</b>: a query which pins {@code _id} to one value (or to an {@code $in} list)
+ * <em>and</em> has further conditions is answered from the {@code _id} index. The pin may be the query's own
+ * {@code _id} key ({@code {_id: x, version: v}}, as Spring Data renders it) or a clause of a top-level {@code $and}
+ * ({@code {$and: [{_id: x}, {version: v}]}}, as the driver's {@code Filters.and} renders it). The stock backend uses
+ * an index only when the filter's fields are exactly the index's fields, so the optimistic guard
+ * {@code {_id: x, version: v}} scans the whole collection (about 30 writes per second at 100,000 documents). Here the
+ * {@code _id} index supplies the candidates (at most one per queried id), in natural order, and the query matcher
+ * evaluates the rest of the filter on each: for the values this class pins, the index and the matcher compare
+ * {@code _id}s alike (both normalise the value the server's way, then compare with {@code equals}), so a candidate
+ * satisfies the pin by construction. Matching the pin again would cost an {@code $in} of n ids n&sup2; comparisons
+ * (the stock matcher tests a document against the list value by value: about 40 ms for 1,000 ids). Regular
+ * expressions, arrays, {@code null}, operator documents, {@code Decimal128} and numbers beyond 2<sup>53</sup> are left
+ * to the stock code path. Once the ordered view below exists, it answers the lookups of the ids it holds.</li>
+ * <li><b>Queries sorted by {@code _id}</b> ({@code sort({_id: 1})} or {@code -1}) that no index answers, typically an
+ * {@code _id} range ({@code {_id: {$gte: a, $lt: b}}}, flat or inside a top-level {@code $and}) or no filter at all:
+ * the stock backend matches every document of the collection and then sorts the matches. Here the candidates come
+ * from an ordered view of the collection's ids (built on the first such query, then kept up to date by every insert,
+ * update and delete under the collection's lock), restricted to the range the query's {@code _id} bounds allow; the
+ * complete filter is still evaluated on each candidate, and they arrive already in sort order, so a limit stops early.
+ * The view holds only ids of types the server orders totally and consistently with its matcher (strings, ObjectIds,
+ * dates, 32- and 64-bit integers); while a collection holds any other {@code _id} the stock path answers.</li>
+ * </ul>
+ * Queries, counts, updates, replaces and deletes all benefit because they all go through {@code queryDocuments}.
  */
 public class IdIndexedMemoryBackend extends MemoryBackend {
 
@@ -74,10 +92,29 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
     }
 
     /**
-     * A memory collection that narrows {@code _id}-pinned queries through the {@code _id} index (not final: tests
-     * count the documents it examines).
+     * A memory collection that narrows {@code _id}-pinned queries through the {@code _id} index and serves queries
+     * sorted by {@code _id} from an ordered view of the ids (not final: tests count the documents it examines).
+     * <p>
+     * Every read and write of the collection's storage runs under the collection's lock: the stock entry points
+     * (insert, update, delete, find, find-and-modify) are synchronized on it, and {@link #queryDocuments} is too, for
+     * the few callers (counts) that are not.
      */
     static class IdIndexedCollection extends MemoryCollection {
+
+        /**
+         * The filter handed to the stock matching pipeline for candidates this class has already matched: every
+         * document matches it (an empty filter), and tests recognise it by identity so as not to count it.
+         */
+        static final Document ALREADY_MATCHED = new Document();
+
+        /** {@code _id} to storage position, in the server's sort order of ids; {@code null} until needed. */
+        private NavigableMap<Object, Integer> orderedIds;
+
+        /** How many stored documents have an {@code _id} the ordered view cannot hold. */
+        private int unorderableIds;
+
+        /** One more than the highest storage position ever used (positions are reused, never given back). */
+        private int positionLimit;
 
         IdIndexedCollection(MongoDatabase database, String collectionName, CollectionOptions options,
                 CursorRegistry cursorRegistry) {
@@ -85,39 +122,86 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
         }
 
         @Override
-        protected QueryResult queryDocuments(Document query, Document orderBy, int numberToSkip, int limit,
-                int batchSize, Document fieldSelector) {
-            List<Integer> candidates = candidatePositions(query, orderBy);
-            if (candidates == null) {
-                return super.queryDocuments(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+        protected synchronized QueryResult queryDocuments(Document query, Document orderBy, int numberToSkip,
+                int limit, int batchSize, Document fieldSelector) {
+            QueryResult result = queryPinned(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+            if (result == null) {
+                result = queryInIdOrder(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
             }
-            return matchDocuments(query, candidates, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+            if (result == null) {
+                result = super.queryDocuments(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+            }
+            return result;
         }
 
-        /**
-         * The positions of the documents the {@code _id} part of the query can match, in the order a full scan
-         * would visit them; {@code null} when this query is not one this class narrows.
-         */
-        private List<Integer> candidatePositions(Document query, Document orderBy) {
+        // ------------------------------------------------------------ _id-pinned queries
+
+        /** The answer to an {@code _id}-pinned query from the {@code _id} index; {@code null} for other queries. */
+        private QueryResult queryPinned(Document query, Document orderBy, int numberToSkip, int limit, int batchSize,
+                Document fieldSelector) {
             String idField = getIdField();
-            if (query == null || (query.size() == 1 && query.containsKey(idField))) {
+            if (query == null || idField == null || (query.size() == 1 && query.containsKey(idField))) {
                 // {_id: ...} alone: the stock code already uses the index (and its result order is kept)
                 return null;
             }
-            Object idCondition = findIdCondition(query, idField);
-            if (idCondition == null) {
+            List<Integer> path = new ArrayList<>();
+            Object idCondition = findIdCondition(query, idField, path);
+            Index<Integer> idIndex = idCondition == null ? null : idIndex(idField);
+            if (idIndex == null) {
                 return null;
             }
-            Document idQuery = new Document(idField, idCondition);
-            for (Index<Integer> index : getIndexes()) {
-                if (isIndexOn(index, idField) && index.canHandle(idQuery)) {
-                    List<Integer> positions = new ArrayList<>();
-                    for (Integer position : index.getPositions(idQuery)) {
-                        positions.add(position);
+            boolean in = idCondition instanceof Document condition && condition.size() == 1
+                    && condition.containsKey("$in");
+            Collection<?> values = in ? (Collection<?>) ((Document) idCondition).get("$in") : List.of(idCondition);
+            // the ordered view answers as the index does for the ids it holds, and faster; used once it exists
+            NavigableMap<Object, Integer> view = unorderableIds == 0 ? orderedIds : null;
+            int[] found = new int[Math.max(values.size(), 1)];
+            int count = 0;
+            for (Object value : values) {
+                if (view != null && isOrderableId(value)) {
+                    Integer position = view.get(value);
+                    if (position != null) {
+                        found[count++] = position;
                     }
-                    // the stock path scans positions in ascending order (descending for {$natural: -1})
-                    positions.sort(isNaturalDescending(orderBy) ? Comparator.reverseOrder() : Comparator.naturalOrder());
-                    return positions;
+                }
+                else {
+                    for (Integer position : idIndex.getPositions(new Document(idField, value))) {
+                        if (count == found.length) {
+                            found = java.util.Arrays.copyOf(found, count * 2);
+                        }
+                        found[count++] = position;
+                    }
+                }
+            }
+            // the stock path scans positions in ascending order (descending for {$natural: -1}), each once
+            java.util.Arrays.sort(found, 0, count);
+            boolean descending = isNaturalDescending(orderBy);
+            // every candidate satisfies the _id condition: only the rest of the filter is left to check
+            Document rest = withoutIdCondition(query, idField, path, 0);
+            List<Document> matched = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                int position = found[descending ? count - 1 - i : i];
+                if (i > 0 && position == found[descending ? count - i : i - 1]) {
+                    continue; // the same document found by equal values (5 and 5.0)
+                }
+                Document document = getDocument(position);
+                if (document != null && (rest.isEmpty() || documentMatchesQuery(document, rest))) {
+                    matched.add(document);
+                }
+            }
+            return matchDocumentsFromStream(matched.stream(), ALREADY_MATCHED, orderBy, numberToSkip, limit,
+                    batchSize, fieldSelector);
+        }
+
+        @Override
+        protected boolean documentMatchesQuery(Document document, Document query) {
+            return query == ALREADY_MATCHED || super.documentMatchesQuery(document, query);
+        }
+
+        private Index<Integer> idIndex(String idField) {
+            for (Index<Integer> index : getIndexes()) {
+                if (index.getKeys().size() == 1 && index.getKeys().get(0).getKey().equals(idField)) {
+                    return index;
                 }
             }
             return null;
@@ -126,27 +210,55 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
         /**
          * A condition on {@code _id} every match must satisfy: the query's own {@code _id} key, or that of a
          * clause of a top-level {@code $and} (the driver's {@code Filters.and} renders {@code {$and: [...]}}).
+         *
+         * @param path receives the indexes of the {@code $and} clauses leading to the condition (empty: top level)
          */
-        private static Object findIdCondition(Document query, String idField) {
+        private static Object findIdCondition(Document query, String idField, List<Integer> path) {
             if (query.containsKey(idField)) {
                 Object condition = query.get(idField);
                 return isIdCondition(condition) ? condition : null;
             }
-            if (query.get("$and") instanceof Collection<?> clauses) {
-                for (Object clause : clauses) {
-                    if (clause instanceof Document clauseQuery) {
-                        Object condition = findIdCondition(clauseQuery, idField);
+            if (query.get("$and") instanceof List<?> clauses) {
+                for (int i = 0; i < clauses.size(); i++) {
+                    if (clauses.get(i) instanceof Document clauseQuery) {
+                        path.add(i);
+                        Object condition = findIdCondition(clauseQuery, idField, path);
                         if (condition != null) {
                             return condition;
                         }
+                        path.remove(path.size() - 1);
                     }
                 }
             }
             return null;
         }
 
-        private static boolean isIndexOn(Index<Integer> index, String field) {
-            return index.getKeys().size() == 1 && index.getKeys().get(0).getKey().equals(field);
+        /**
+         * The query without the condition {@link #findIdCondition} found at {@code path} (a clause left empty is
+         * dropped, and so is an {@code $and} left empty); everything else is shared with the query.
+         */
+        private static Document withoutIdCondition(Document query, String idField, List<Integer> path, int depth) {
+            Document copy = new Document(query);
+            if (depth == path.size()) {
+                copy.remove(idField);
+                return copy;
+            }
+            List<Object> clauses = new ArrayList<>((List<?>) query.get("$and"));
+            int index = path.get(depth);
+            Document clause = withoutIdCondition((Document) clauses.get(index), idField, path, depth + 1);
+            if (clause.isEmpty()) {
+                clauses.remove(index);
+            }
+            else {
+                clauses.set(index, clause);
+            }
+            if (clauses.isEmpty()) {
+                copy.remove("$and");
+            }
+            else {
+                copy.put("$and", clauses);
+            }
+            return copy;
         }
 
         private static boolean isIdCondition(Object condition) {
@@ -189,6 +301,329 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
                 return collection.stream().allMatch(IdIndexedCollection::isPlainEmbeddedValue);
             }
             return isPlainEqualityValue(value);
+        }
+
+        // ------------------------------------------------------------ queries sorted by _id
+
+        /**
+         * The answer to a query sorted by {@code _id} alone from the ordered view of the ids; {@code null} when an
+         * index answers it (the stock path then sorts a handful of candidates) or the view is unavailable.
+         */
+        private QueryResult queryInIdOrder(Document query, Document orderBy, int numberToSkip, int limit,
+                int batchSize, Document fieldSelector) {
+            String idField = getIdField();
+            if (query == null || idField == null || orderBy == null || orderBy.size() != 1
+                    || !(orderBy.get(idField) instanceof Number direction)) {
+                return null;
+            }
+            for (Index<Integer> index : getIndexes()) {
+                if (index.canHandle(query)) {
+                    return null;
+                }
+            }
+            NavigableMap<Object, Integer> ids = orderedIds();
+            if (ids == null) {
+                return null;
+            }
+            IdBounds bounds = new IdBounds();
+            bounds.collect(query, idField);
+            NavigableMap<Object, Integer> range = bounds.of(ids);
+            // DocumentComparator sorts ascending for a positive value, descending otherwise
+            if (direction.intValue() <= 0) {
+                range = range.descendingMap();
+            }
+            // already in sort order (ids are unique and totally ordered): no comparator, so a limit stops early;
+            // when the bounds are the whole filter, every candidate is a match, and a skip needs no document
+            boolean whole = bounds.isWholeFilter();
+            java.util.Iterator<Integer> positions = range.values().iterator();
+            int skip = numberToSkip;
+            if (whole) {
+                for (; skip > 0 && positions.hasNext(); skip--) {
+                    positions.next();
+                }
+            }
+            Stream<Document> candidates = java.util.stream.StreamSupport.stream(java.util.Spliterators
+                    .spliteratorUnknownSize(positions, java.util.Spliterator.ORDERED), false).map(this::getDocument);
+            return matchDocumentsFromStream(whole ? ALREADY_MATCHED : query, candidates, skip, limit, batchSize, null,
+                    fieldSelector);
+        }
+
+        /**
+         * The tightest lower and upper bound that the query's {@code _id} range conditions ({@code $gt}, {@code $gte},
+         * {@code $lt}, {@code $lte} on the query's own {@code _id} key or in clauses of top-level {@code $and}s) put
+         * on every match. The matcher compares with the server's {@link ValueComparator}, which {@link #ID_ORDER}
+         * agrees with, so a match lies within the bounds. Bounds of types the view does not hold are ignored: the
+         * range is then wider, never narrower, and the filter decides.
+         * <p>
+         * When the filter is empty, or nothing but such conditions with a lower and an upper bound all of one type
+         * (the matcher's range operators only match values of the bound's type), the documents within the bounds are
+         * exactly the matches: {@link #isWholeFilter()}.
+         */
+        private static final class IdBounds {
+
+            private Object lower;
+
+            private boolean lowerInclusive;
+
+            private Object upper;
+
+            private boolean upperInclusive;
+
+            /** The type rank of the bounds seen so far, 0 before the first. */
+            private int rank;
+
+            private boolean wholeFilter = true;
+
+            /** Whether the filter holds any condition at all. */
+            private boolean conditions;
+
+            void collect(Document query, String idField) {
+                for (Map.Entry<String, Object> entry : query.entrySet()) {
+                    conditions = true;
+                    if (entry.getKey().equals(idField) && entry.getValue() instanceof Document condition
+                            && !condition.isEmpty() && condition.keySet().stream().allMatch(k -> k.startsWith("$"))) {
+                        condition.forEach(this::add);
+                    }
+                    else if (entry.getKey().equals("$and") && entry.getValue() instanceof List<?> clauses
+                            && !clauses.isEmpty()) {
+                        for (Object clause : clauses) {
+                            if (clause instanceof Document clauseQuery) {
+                                collect(clauseQuery, idField);
+                            }
+                            else {
+                                wholeFilter = false;
+                            }
+                        }
+                    }
+                    else {
+                        wholeFilter = false;
+                    }
+                }
+            }
+
+            private void add(String operator, Object value) {
+                boolean lowerBound = operator.equals("$gt") || operator.equals("$gte");
+                boolean upperBound = operator.equals("$lt") || operator.equals("$lte");
+                if (!(lowerBound || upperBound) || !isOrderableId(value)) {
+                    wholeFilter = false;
+                    return;
+                }
+                if (rank != 0 && rank != typeRank(value)) {
+                    wholeFilter = false;
+                }
+                rank = typeRank(value);
+                boolean inclusive = operator.endsWith("e");
+                if (lowerBound) {
+                    int compared = lower == null ? 1 : ID_ORDER.compare(value, lower);
+                    if (compared > 0 || (compared == 0 && !inclusive)) {
+                        lower = value;
+                        lowerInclusive = inclusive;
+                    }
+                }
+                else {
+                    int compared = upper == null ? -1 : ID_ORDER.compare(value, upper);
+                    if (compared < 0 || (compared == 0 && !inclusive)) {
+                        upper = value;
+                        upperInclusive = inclusive;
+                    }
+                }
+            }
+
+            boolean isWholeFilter() {
+                return !conditions || (wholeFilter && lower != null && upper != null);
+            }
+
+            NavigableMap<Object, Integer> of(NavigableMap<Object, Integer> ids) {
+                if (lower != null && upper != null) {
+                    int compared = ID_ORDER.compare(lower, upper);
+                    if (compared > 0 || (compared == 0 && !(lowerInclusive && upperInclusive))) {
+                        return java.util.Collections.emptyNavigableMap();
+                    }
+                    return ids.subMap(lower, lowerInclusive, upper, upperInclusive);
+                }
+                if (lower != null) {
+                    return ids.tailMap(lower, lowerInclusive);
+                }
+                return upper != null ? ids.headMap(upper, upperInclusive) : ids;
+            }
+        }
+
+        /**
+         * The order of the ids the view holds, the server's {@link ValueComparator} order for them (numbers before
+         * strings before ObjectIds before dates; within a type by value), without its generic type dispatch.
+         */
+        static final java.util.Comparator<Object> ID_ORDER = (a, b) -> {
+            int rankA = typeRank(a);
+            int rankB = typeRank(b);
+            if (rankA != rankB) {
+                return Integer.compare(rankA, rankB);
+            }
+            return switch (rankA) {
+                case 1 -> Long.compare(((Number) a).longValue(), ((Number) b).longValue());
+                case 2 -> ((String) a).compareTo((String) b);
+                case 3 -> ((ObjectId) a).compareTo((ObjectId) b);
+                default -> ((Instant) a).compareTo((Instant) b);
+            };
+        };
+
+        /** 1 for 32- and 64-bit integers, 2 for strings, 3 for ObjectIds, 4 for dates (other types: not held). */
+        private static int typeRank(Object id) {
+            if (id instanceof Integer || id instanceof Long) {
+                return 1;
+            }
+            if (id instanceof String) {
+                return 2;
+            }
+            return id instanceof ObjectId ? 3 : 4;
+        }
+
+        /**
+         * An id the ordered view can hold: a type the server's {@link ValueComparator} orders totally, without ties
+         * between ids the {@code _id} index tells apart, and exactly as its range operators compare.
+         */
+        static boolean isOrderableId(Object id) {
+            return id instanceof String || id instanceof ObjectId || id instanceof Instant || id instanceof Integer
+                    || id instanceof Long;
+        }
+
+        /** The ordered view, built if needed; {@code null} while the collection holds an id it cannot hold. */
+        private NavigableMap<Object, Integer> orderedIds() {
+            if (unorderableIds > 0) {
+                return null;
+            }
+            if (orderedIds == null) {
+                String idField = getIdField();
+                List<Map.Entry<Object, Integer>> entries = new ArrayList<>();
+                for (int position = 0; position < positionLimit; position++) {
+                    Document document = getDocument(position);
+                    if (document != null) {
+                        entries.add(Map.entry(document.get(idField), position));
+                    }
+                }
+                // sorting first (nearly linear when documents were inserted in id order) lets the tree be built
+                // balanced in one pass instead of by a million insertions
+                entries.sort(Map.Entry.comparingByKey(ID_ORDER));
+                for (int i = 1; i < entries.size(); i++) {
+                    if (ID_ORDER.compare(entries.get(i - 1).getKey(), entries.get(i).getKey()) == 0) {
+                        return null; // two ids the comparator cannot tell apart: never expected, stay on stock
+                    }
+                }
+                TreeMap<Object, Integer> built = new TreeMap<>(ID_ORDER);
+                built.putAll(new SortedEntries(entries));
+                orderedIds = built;
+            }
+            return orderedIds;
+        }
+
+        /**
+         * Entries already sorted by {@link #ID_ORDER}, seen as a sorted map: what {@link TreeMap#putAll} needs to build
+         * its tree in linear time. Only what that method uses is implemented.
+         */
+        private static final class SortedEntries extends java.util.AbstractMap<Object, Integer>
+                implements java.util.SortedMap<Object, Integer> {
+
+            private final List<Map.Entry<Object, Integer>> entries;
+
+            SortedEntries(List<Map.Entry<Object, Integer>> entries) {
+                this.entries = entries;
+            }
+
+            @Override
+            public java.util.Comparator<? super Object> comparator() {
+                return ID_ORDER;
+            }
+
+            @Override
+            public int size() {
+                return entries.size();
+            }
+
+            @Override
+            public java.util.Set<Map.Entry<Object, Integer>> entrySet() {
+                return new java.util.AbstractSet<>() {
+                    @Override
+                    public java.util.Iterator<Map.Entry<Object, Integer>> iterator() {
+                        return entries.iterator();
+                    }
+
+                    @Override
+                    public int size() {
+                        return entries.size();
+                    }
+                };
+            }
+
+            @Override
+            public java.util.SortedMap<Object, Integer> subMap(Object fromKey, Object toKey) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public java.util.SortedMap<Object, Integer> headMap(Object toKey) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public java.util.SortedMap<Object, Integer> tailMap(Object fromKey) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public Object firstKey() {
+                return entries.get(0).getKey();
+            }
+
+            @Override
+            public Object lastKey() {
+                return entries.get(entries.size() - 1).getKey();
+            }
+        }
+
+        @Override
+        protected synchronized Integer addDocumentInternal(Document document) {
+            Integer position = super.addDocumentInternal(document);
+            positionLimit = Math.max(positionLimit, position + 1);
+            track(document.get(getIdField()), position);
+            return position;
+        }
+
+        @Override
+        protected synchronized void removeDocument(Integer position) {
+            Document document = getDocument(position);
+            super.removeDocument(position);
+            if (document != null) {
+                untrack(document.get(getIdField()), position);
+            }
+        }
+
+        @Override
+        protected synchronized void handleUpdate(Integer position, Document oldDocument, Document newDocument) {
+            super.handleUpdate(position, oldDocument, newDocument);
+            Object oldId = oldDocument.get(getIdField());
+            Object newId = newDocument.get(getIdField());
+            if (!Objects.equals(oldId, newId)) {
+                untrack(oldId, position);
+                track(newId, position);
+            }
+        }
+
+        private void track(Object id, Integer position) {
+            if (!isOrderableId(id)) {
+                unorderableIds++;
+                orderedIds = null;
+            }
+            else if (orderedIds != null && orderedIds.put(id, position) != null) {
+                orderedIds = null; // a tie: never expected; rebuilt (or given up) on the next sorted query
+            }
+        }
+
+        private void untrack(Object id, Integer position) {
+            if (!isOrderableId(id)) {
+                unorderableIds--;
+            }
+            else if (orderedIds != null && !orderedIds.remove(id, position)) {
+                orderedIds = null;
+            }
         }
     }
 }

@@ -20,7 +20,8 @@ import java.util.function.Supplier;
 /**
  * Runs every benchmark and writes the results to a Markdown file (overwriting it). Run it with
  * <pre>{@value #COMMAND}</pre>
- * which runs this class with the test classpath and {@code -Xmx1g}, writing {@code docs/benchmarks.md}.
+ * which runs this class with the test classpath and {@code -Xmx1g}, writing {@code docs/benchmarks.md} (the copier
+ * benchmark forks two more JVMs from this one's classpath: see {@link CopierBenchmark}).
  */
 public final class Benchmarks {
 
@@ -70,7 +71,38 @@ public final class Benchmarks {
                         upsert guarded by the version), an `OLD_ONLY` save one: where the round trip dominates, as \
                         on the embedded server (a probe put Spring Data's conversion of the new shape at about \
                         1 µs of a save of about 100 µs), the floor of that ratio is about 2.""",
-                        RepositoryBenchmark::run));
+                        RepositoryBenchmark::run),
+                new Benchmark("Copier against a raw bulk insert", """
+                        The copier (`io.dualwrite.copier`) copying 1,000,000 legacy documents of the fixture migration \
+                        `people-v2` (old `people_v1` documents `{_id: "p0000001", first_name, last_name, mail, \
+                        age_text, phone}`; the new shape is what the migration's mappings make of them: camelCase \
+                        names, the age as a number, the phone nested under `contact`) into an empty `people_v2`, \
+                        against the baseline: `insertMany` in batches of 1,000 of exactly the documents the copier \
+                        writes (the legacy documents generated and mapped in the same JVM, `_id` and version 0 \
+                        added), into an empty collection, no guard, nothing read from the server. The copier runs \
+                        as an application would run it, `Copier.run` with its default options (1 worker, batches of \
+                        1,000, 16 partitions planned from the `_id` quantiles): leases and checkpoints in MongoDB, \
+                        each partition read with one sorted cursor one batch ahead, each batch written with a plain \
+                        unordered insert while the target lacks the documents (the guarded replace-or-insert, \
+                        `{_id, version older than read}`, for the ones it holds) and then re-checked for deletes on \
+                        the old collection; its time includes planning and finishing the run. The server and the \
+                        copier run in JVMs of their own, forked from this one with its classpath: the embedded \
+                        server (`BenchmarkMongoServer`, `IdIndexedMemoryBackend`) with a heap big enough for the 3 \
+                        million documents it holds at the end (about a kilobyte of heap each), the copier and the \
+                        baseline (`CopierWorkload`: a Spring context of the fixture application, \
+                        `spring.mongodb.uri` pointing at the forked server, `dualwrite.embedded.enabled=false`) \
+                        with `-Xmx256m`. Both targets are dropped before every run and the server collects its \
+                        garbage, so each run starts next to the same million old documents. A warm-up round of \
+                        all three runs comes first, not measured (the first runs after seeding are slower for every \
+                        kind, and the first copier run on a collection also builds the embedded server's ordered \
+                        view of its ids, about half a second at a million); then baseline, copier with 1 worker and \
+                        copier with 2 workers alternate in rounds whose order rotates. After the last round both \
+                        targets are compared document by document: equal. The goal is on the 1-worker copier (the \
+                        default, and one thread like the baseline); the 2-worker figure is for information: the \
+                        machine's 2 cores are shared by both workers and the server in the other JVM, which does \
+                        most of the work. Reproduce with the command at the top (it runs every benchmark; this \
+                        one alone: `io.dualwrite.benchmark.CopierBenchmark` with the test classpath).""",
+                        CopierBenchmark::run));
 
         Instant started = Instant.now();
         List<Measured> measured = new ArrayList<>();
@@ -110,12 +142,13 @@ public final class Benchmarks {
         out.append("```\n").append(COMMAND).append("\n```\n\n");
         out.append("(the `benchmark` profile runs the benchmarks with the test classpath and `-Xmx1g` in phase "
                 + "`integration-test` and rewrites this file; `-DskipTests` skips the test suites, not the "
-                + "benchmarks).\n\n");
+                + "benchmarks; the copier benchmark forks a server JVM and a copier JVM of its own, see its "
+                + "section).\n\n");
         out.append("Every figure is a ratio against a baseline measured in the same process: warm-up first, then "
                 + "baseline and candidate alternate in rounds (which one goes first alternates too), and the ratio "
                 + "is the median of the per-round ratios. The ops/s are each side's total operations over its total "
                 + "measured time. Operations run one at a time on one thread (the embedded server answers on its "
-                + "own threads).\n\n");
+                + "own threads), unless a section says otherwise.\n\n");
         out.append("| run | |\n| --- | --- |\n");
         out.append("| date | ").append(DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(
                 started.atOffset(ZoneOffset.UTC).withNano(0))).append(" UTC |\n");

@@ -260,7 +260,7 @@ class CopierInterleavingTests {
     /**
      * A write-both writer's second write is refused while the copier runs (a unique index on the new shape, taken by
      * another entity at that moment); READ_OLD_WRITE_BOTH acknowledges and records it. The copier, reading the entity
-     * after the failure, repairs the new shape with the newer old version; the verifier still counts the unrepaired
+     * after the failure (its third batch: the worker reads one batch ahead, so the second was read already), repairs the new shape with the newer old version; the verifier still counts the unrepaired
      * record, so the verification is not clean.
      */
     @Test
@@ -271,10 +271,10 @@ class CopierInterleavingTests {
         target.insertOne(new Document("_id", "squatter").append("email", "taken@x").append("version", 1L));
         HeldCopy copy = copyHeldAfterFirstRead(10); // holds p00000..p00009
 
-        Person saved = update(main, "p00015", "taken@x", 15);
-        assertThat(repository(main).findById("p00015")).get().extracting(Person::getEmail).isEqualTo("taken@x");
-        assertThat(rawNew("p00015")).as("the second write failed").isNull();
-        Document repair = people("dualwrite_repairs").find(Filters.eq("entityId", "p00015")).first();
+        Person saved = update(main, "p00025", "taken@x", 15);
+        assertThat(repository(main).findById("p00025")).get().extracting(Person::getEmail).isEqualTo("taken@x");
+        assertThat(rawNew("p00025")).as("the second write failed").isNull();
+        Document repair = people("dualwrite_repairs").find(Filters.eq("entityId", "p00025")).first();
         assertThat(repair).isNotNull();
         assertThat(repair.getBoolean("repaired")).isFalse();
         assertThat(repair.getString("shape")).isEqualTo("new");
@@ -362,7 +362,9 @@ class CopierInterleavingTests {
 
     /**
      * A copier run after the first one (a re-run, e.g. after a rollback) while a READ_NEW_WRITE_BOTH instance writes:
-     * its write held between old and new is copied by the copier from old, and its own second write then finds it.
+     * its write held between old and new (on an entity of the third batch, which the copier, reading one batch ahead,
+     * reads only after its first batch is written) is copied by the copier from old, and its own second write then
+     * finds it.
      * A READ_NEW_WRITE_BOTH update between the copier's read and write wins over the older read.
      */
     @Test
@@ -375,7 +377,7 @@ class CopierInterleavingTests {
         Person early = repository(other).findById("p00003").orElseThrow();
         early.setEmail("p3@read-new");
         early = repository(other).save(early);
-        Held<Person> held = new Held<>("people_v2", () -> update(other, "p00015", "p15@read-new", 15));
+        Held<Person> held = new Held<>("people_v2", () -> update(other, "p00025", "p15@read-new", 15));
         JobRun run = copy.finish();
         Person late = held.release();
 
@@ -383,7 +385,7 @@ class CopierInterleavingTests {
         assertNewHolds(early);
         assertNewHolds(late);
         phase(main, Phase.READ_OLD_WRITE_BOTH);
-        assertThat(repository(main).findById("p00015")).get().satisfies(p -> assertSame(p, late));
+        assertThat(repository(main).findById("p00025")).get().satisfies(p -> assertSame(p, late));
         assertVerifiedClean();
     }
 
