@@ -26,13 +26,13 @@ public final class Copier extends JobOperations {
 
     /** Documents the copier could not convert or write, oldest first; a later run retries them. */
     public List<DeadLetter> deadLetters(String migrationId, int limit) {
-        active(migrationId); // checks the id
+        requireMigration(migrationId);
         return store.deadLetters(migrationId, limit);
     }
 
     /** How many dead letters the migration has. */
     public long deadLetterCount(String migrationId) {
-        active(migrationId);
+        requireMigration(migrationId);
         return store.countDeadLetters(migrationId);
     }
 }

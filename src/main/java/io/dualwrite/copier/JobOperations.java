@@ -27,6 +27,15 @@ public abstract class JobOperations {
         this.clock = clock;
     }
 
+    /**
+     * Checks that the migration is declared.
+     *
+     * @throws IllegalArgumentException naming the declared migrations when it is not
+     */
+    protected void requireMigration(String migrationId) {
+        registry.require(migrationId);
+    }
+
     /** The options used when none are given (from {@code dualwrite.copier.*}). */
     public JobOptions defaults() {
         return defaults;

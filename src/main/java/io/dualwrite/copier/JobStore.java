@@ -182,11 +182,16 @@ public final class JobStore {
         boolean changed = runs.updateOne(Filters.and(Filters.eq("_id", runId), Filters.eq("status", from.name())),
                 update).getMatchedCount() == 1;
         if (changed && !to.isActive()) {
-            Document run = runs.find(Filters.eq("_id", runId)).first();
-            runs.deleteOne(Filters.and(Filters.eq("_id", activeId(run.getString("migration"),
-                    JobKind.fromTag(run.getString("kind")))), Filters.eq("run", runId)));
+            releaseActivePointer(runId);
         }
         return changed;
+    }
+
+    /** Frees the active pointer of the run's migration and kind, if it still points at this run. */
+    private void releaseActivePointer(String runId) {
+        Document run = runs.find(Filters.eq("_id", runId)).first();
+        runs.deleteOne(Filters.and(Filters.eq("_id", activeId(run.getString("migration"),
+                JobKind.fromTag(run.getString("kind")))), Filters.eq("run", runId)));
     }
 
     /** What workers check before every batch: the run's status and rate. */
@@ -213,7 +218,7 @@ public final class JobStore {
      * and frees the active pointer. False when it was not running or a partition is still open.
      */
     boolean finish(String runId, Instant now, Map<String, Long> extra, List<Difference> examples) {
-        if (partitions.countDocuments(Filters.and(Filters.eq("run", runId), Filters.eq("done", false))) > 0) {
+        if (!allDone(runId)) {
             return false;
         }
         Map<String, Long> counts = new LinkedHashMap<>(sumCounts(runId));
@@ -228,9 +233,7 @@ public final class JobStore {
                         Updates.set("counts", new Document(new LinkedHashMap<>(counts))),
                         Updates.set("examples", stored))).getMatchedCount() == 1;
         if (finished) {
-            Document run = runs.find(Filters.eq("_id", runId)).first();
-            runs.deleteOne(Filters.and(Filters.eq("_id", activeId(run.getString("migration"),
-                    JobKind.fromTag(run.getString("kind")))), Filters.eq("run", runId)));
+            releaseActivePointer(runId);
         }
         return finished;
     }
