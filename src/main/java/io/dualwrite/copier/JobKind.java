@@ -12,7 +12,13 @@ public enum JobKind {
     COPY("copy", Shape.OLD, Shape.NEW),
 
     /** Compares the old shape with the new one and reports the differences; writes nothing but its result. */
-    VERIFY("verify", Shape.OLD, Shape.NEW);
+    VERIFY("verify", Shape.OLD, Shape.NEW),
+
+    /** Backfills the old shape from the new one (for a rollback from {@code READ_NEW_WRITE_NEW}), under the version guard. */
+    REVERSE_COPY("reverse-copy", Shape.NEW, Shape.OLD),
+
+    /** Compares the new shape with the old one after a reverse copy. */
+    REVERSE_VERIFY("reverse-verify", Shape.NEW, Shape.OLD);
 
     private final String tag;
 
