@@ -430,4 +430,50 @@ public class DualWriteProperties {
             this.applicationVersion = applicationVersion;
         }
     }
+
+    private final Guard guard = new Guard();
+
+    public Guard getGuard() {
+        return guard;
+    }
+
+    /** The phase guard: the rules every phase change is checked against, the accepted phases and the audit log. */
+    public static class Guard {
+
+        /**
+         * Whether phase changes are checked against the transitions and their prerequisites. When off, every valid
+         * phase is accepted (still one at a time, with compare-and-set and audit); meant for tests and sandboxes.
+         */
+        private boolean enabled = true;
+
+        /** The accepted phase of each migration, changed only by compare-and-set. */
+        private String phasesCollection = "dualwrite_phases";
+
+        /** Every requested phase change, accepted or refused: who, when, from, to, why. */
+        private String auditCollection = "dualwrite_phase_audit";
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public String getPhasesCollection() {
+            return phasesCollection;
+        }
+
+        public void setPhasesCollection(String phasesCollection) {
+            this.phasesCollection = phasesCollection;
+        }
+
+        public String getAuditCollection() {
+            return auditCollection;
+        }
+
+        public void setAuditCollection(String auditCollection) {
+            this.auditCollection = auditCollection;
+        }
+    }
 }

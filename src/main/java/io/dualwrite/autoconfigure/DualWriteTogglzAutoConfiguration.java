@@ -8,12 +8,21 @@ import java.util.concurrent.TimeUnit;
 
 import com.mongodb.WriteConcern;
 import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
 import io.dualwrite.MigrationRegistry;
+import io.dualwrite.copier.JobStore;
+import io.dualwrite.guard.PhaseGuard;
+import io.dualwrite.guard.UnrepairedWrites;
+import io.dualwrite.instances.InstanceRegistry;
+import org.bson.Document;
 import io.dualwrite.spi.PhaseSource;
 import io.dualwrite.toggle.ConsoleRefusalFilter;
 import io.dualwrite.toggle.MigrationFeatureProvider;
 import io.dualwrite.toggle.PhaseActivationStrategy;
 import io.dualwrite.toggle.PhaseChangeValidator;
+import io.dualwrite.toggle.PhaseHistory;
 import io.dualwrite.toggle.PhaseToggles;
 import io.dualwrite.toggle.ToggleSeeder;
 import io.dualwrite.toggle.TogglzPhaseSource;
@@ -87,26 +96,53 @@ public class DualWriteTogglzAutoConfiguration {
         return new MigrationFeatureProvider(registry, other);
     }
 
-    /** Allows every phase change; the transition guard replaces it. */
+    /** The accepted phase of each migration (changed by compare-and-set) and the audit log of every request. */
     @Bean
     @ConditionalOnMissingBean
-    PhaseChangeValidator phaseChangeValidator() {
-        return PhaseChangeValidator.ALLOW_ALL;
+    PhaseHistory dualwritePhaseHistory(MongoDatabaseFactory databaseFactory, DualWriteProperties properties,
+            Clock clock) {
+        MongoDatabase database = databaseFactory.getMongoDatabase().withWriteConcern(WriteConcern.MAJORITY);
+        DualWriteProperties.Guard guard = properties.getGuard();
+        return new PhaseHistory(database.getCollection(guard.getPhasesCollection()),
+                database.getCollection(guard.getAuditCollection()), clock);
     }
 
-    /** The shared toggle states in MongoDB, behind the validation of migration toggles; no cache in front. */
+    /**
+     * The transition rules, fed with the recorded progress; the copier's job store and the instance registry are
+     * looked up at each check (either may be absent).
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    PhaseGuard dualwritePhaseGuard(MigrationRegistry registry, PhaseHistory history, ObjectProvider<JobStore> jobs,
+            ObjectProvider<InstanceRegistry> instances, ObjectProvider<UnrepairedWrites> unrepaired,
+            MongoDatabaseFactory databaseFactory, DualWriteProperties properties) {
+        MongoCollection<Document> repairs = databaseFactory.getMongoDatabase()
+                .getCollection(properties.getCollections().getRepairs());
+        UnrepairedWrites pending = unrepaired.getIfAvailable(() -> migrationId -> repairs.countDocuments(
+                Filters.and(Filters.eq("migration", migrationId), Filters.eq("repaired", false))));
+        return new PhaseGuard(registry, history, jobs::getIfAvailable, instances::getIfAvailable, pending, null);
+    }
+
+    /** The guard checks every phase change unless dualwrite.guard.enabled=false. */
+    @Bean
+    @ConditionalOnMissingBean
+    PhaseChangeValidator phaseChangeValidator(DualWriteProperties properties, PhaseGuard guard) {
+        return properties.getGuard().isEnabled() ? guard::validate : PhaseChangeValidator.ALLOW_ALL;
+    }
+
+    /** The shared toggle states in MongoDB, behind the phase guard for migration toggles; no cache in front. */
     @Bean
     @ConditionalOnMissingBean(StateRepository.class)
     ValidatingStateRepository dualwriteStateRepository(MongoClient mongoClient, MongoDatabaseFactory databaseFactory,
             DualWriteProperties properties, MigrationRegistry registry, PhaseChangeValidator validator,
-            Environment environment) {
+            PhaseHistory history, Environment environment) {
         checkTogglzCache(environment, properties.getToggles().getMaxStaleness());
         MongoStateRepository mongo = MongoStateRepository
                 .newBuilder(mongoClient, databaseFactory.getMongoDatabase().getName())
                 .collection(properties.getToggles().getCollection())
                 .writeConcern(WriteConcern.MAJORITY)
                 .build();
-        return new ValidatingStateRepository(mongo, registry, validator);
+        return new ValidatingStateRepository(mongo, registry, validator, history);
     }
 
     /** Inserts the missing states from toggles/&lt;environment&gt;.properties when it is created. */
@@ -123,11 +159,11 @@ public class DualWriteTogglzAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(PhaseSource.class)
     TogglzPhaseSource togglzPhaseSource(MigrationRegistry registry, StateRepository stateRepository, Clock clock,
-            DualWriteProperties properties, ObjectProvider<ToggleSeeder> seeder) {
+            DualWriteProperties properties, ObjectProvider<ToggleSeeder> seeder, PhaseHistory history) {
         seeder.getIfAvailable(); // created (and so seeded) first: every migration has a state to load
         DualWriteProperties.Toggles toggles = properties.getToggles();
         return new TogglzPhaseSource(registry, stateRepository, clock, toggles.getMaxStaleness(),
-                toggles.isPollInBackground());
+                toggles.isPollInBackground(), history);
     }
 
     /** Java API for reading and changing the shared phases. */

@@ -5,8 +5,6 @@ import java.util.Objects;
 import io.dualwrite.MigrationRegistry;
 import io.dualwrite.Phase;
 import io.dualwrite.toggle.PhaseToggleStates.Reading;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.togglz.core.manager.FeatureManager;
 import org.togglz.core.repository.StateRepository;
@@ -18,8 +16,6 @@ import org.togglz.core.util.NamedFeature;
  * apply as in the console). Every instance acts on a change within {@code dualwrite.toggles.max-staleness}.
  */
 public class PhaseToggles {
-
-    private static final Logger log = LoggerFactory.getLogger(PhaseToggles.class);
 
     private final MigrationRegistry registry;
 
@@ -40,29 +36,41 @@ public class PhaseToggles {
     }
 
     /**
-     * Asks for migration {@code migrationId} to move to {@code phase}.
+     * Asks for migration {@code migrationId} to move to {@code phase}, from Java code.
      *
-     * @param user who asks (recorded in the log)
-     * @throws IllegalArgumentException when the migration is not declared, the phase is missing, or the change is
-     *         refused (the message says why); nothing is changed then
+     * @param user who asks (recorded in the audit log)
+     * @throws IllegalArgumentException when the migration is not declared or the phase is missing;
+     *         {@link PhaseChangeRefusedException} when the phase guard refuses the change (the message says why and
+     *         what to do); nothing is changed then
      */
     public void requestPhase(String migrationId, Phase phase, String user) {
+        requestPhase(migrationId, phase, user, "java");
+    }
+
+    /**
+     * Asks for migration {@code migrationId} to move to {@code phase}.
+     *
+     * @param user who asks (recorded in the audit log)
+     * @param via through what the request came (recorded in the audit log), e.g. {@code api}, {@code status-page}
+     * @throws IllegalArgumentException when the migration is not declared or the phase is missing;
+     *         {@link PhaseChangeRefusedException} when the phase guard refuses the change; nothing is changed then
+     */
+    public void requestPhase(String migrationId, Phase phase, String user, String via) {
         registry.require(migrationId);
         if (phase == null) {
             throw new IllegalArgumentException("No phase given for migration '" + migrationId + "'; use one of "
                     + Phase.names());
         }
-        String who = user == null || user.isBlank() ? "an unnamed user" : user;
-        Reading before = storedState(migrationId);
-        FeatureManager manager = featureManager.getIfAvailable();
-        if (manager != null) {
-            manager.setFeatureState(PhaseToggleStates.stateFor(migrationId, phase));
-        }
-        else {
-            repository.setFeatureState(PhaseToggleStates.stateFor(migrationId, phase));
-        }
-        log.info("Migration '{}': {} set the shared phase to {} (was {})", migrationId, who, phase,
-                before.valid() ? before.phase() : "invalid: " + before.problem());
+        PhaseChangeContext.as(user, via, () -> {
+            FeatureManager manager = featureManager.getIfAvailable();
+            if (manager != null) {
+                manager.setFeatureState(PhaseToggleStates.stateFor(migrationId, phase));
+            }
+            else {
+                repository.setFeatureState(PhaseToggleStates.stateFor(migrationId, phase));
+            }
+            return null;
+        });
     }
 
     /**

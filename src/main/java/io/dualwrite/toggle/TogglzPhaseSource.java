@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import io.dualwrite.MigrationRegistry;
 import io.dualwrite.Phase;
 import io.dualwrite.spi.PhaseSource;
+import io.dualwrite.toggle.PhaseHistory.AcceptedPhase;
 import io.dualwrite.toggle.PhaseToggleStates.Reading;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,16 +34,24 @@ import org.togglz.core.util.NamedFeature;
  * (by the injected {@link Clock}), so a change made on any instance is acted on everywhere within
  * {@code maxStaleness}. With background polling on, a daemon thread calls {@link #tick()} every 50 ms at most.
  * <p>
- * At startup every migration must have a valid state, or startup fails naming the migration, the stored state and how
- * to fix it. Later, a state that is invalid, missing or unreadable is never acted upon: the instance keeps the last
- * valid phase, logs a warning once per distinct problem and reports it in {@link #conflicts()} until the state is
- * valid again.
+ * At startup every migration acts on the phase the guard last accepted ({@link PhaseHistory}); a migration with none
+ * yet adopts its valid toggle state (seeded from {@code toggles/}), and one with neither fails startup, naming the
+ * migration, the stored state and how to fix it. Later, a state that is invalid, missing or unreadable, or a valid one
+ * that disagrees with the accepted phase (written around the guard), is never acted upon: the instance keeps the last
+ * valid phase, logs a warning once per distinct problem and reports it in {@link #conflicts()} until the state is valid
+ * again.
  */
 public class TogglzPhaseSource implements PhaseSource, InitializingBean, DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(TogglzPhaseSource.class);
 
     private static final Duration POLL_PERIOD = Duration.ofMillis(50);
+
+    /**
+     * How long the accepted phase may lead the toggle state before the difference counts as a conflict: the guard
+     * stores the accepted phase first and the toggle state right after.
+     */
+    private static final Duration CHANGE_IN_FLIGHT = Duration.ofSeconds(5);
 
     private final MigrationRegistry registry;
 
@@ -60,6 +69,8 @@ public class TogglzPhaseSource implements PhaseSource, InitializingBean, Disposa
 
     private final List<PhaseChangeListener> listeners = new CopyOnWriteArrayList<>();
 
+    private final PhaseHistory history;
+
     private volatile Instant lastRefresh;
 
     private volatile ScheduledExecutorService poller;
@@ -73,6 +84,21 @@ public class TogglzPhaseSource implements PhaseSource, InitializingBean, Disposa
      */
     public TogglzPhaseSource(MigrationRegistry registry, StateRepository repository, Clock clock,
             Duration maxStaleness, boolean pollInBackground) {
+        this(registry, repository, clock, maxStaleness, pollInBackground, null);
+    }
+
+    /**
+     * @param registry the declared migrations
+     * @param repository the shared toggle states, read without a cache
+     * @param clock the time that decides when to refresh
+     * @param maxStaleness the longest time a change may take to be acted on here
+     * @param pollInBackground whether a daemon thread calls {@link #tick()}; when {@code false} the caller does
+     * @param history the phases the guard accepted: a toggle state that disagrees with it was written around the guard
+     *        and is not acted upon; {@code null} to follow the toggle states alone
+     */
+    public TogglzPhaseSource(MigrationRegistry registry, StateRepository repository, Clock clock,
+            Duration maxStaleness, boolean pollInBackground, PhaseHistory history) {
+        this.history = history;
         this.registry = Objects.requireNonNull(registry, "registry");
         this.repository = Objects.requireNonNull(repository, "repository");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -116,6 +142,7 @@ public class TogglzPhaseSource implements PhaseSource, InitializingBean, Disposa
     synchronized void load() {
         lastRefresh = clock.instant();
         List<String> problems = new ArrayList<>();
+        Map<String, AcceptedPhase> accepted = history == null ? Map.of() : history.accepted(registry.ids());
         for (String id : registry.ids()) {
             FeatureState state;
             try {
@@ -126,9 +153,25 @@ public class TogglzPhaseSource implements PhaseSource, InitializingBean, Disposa
                         + "' from the shared toggle repository: " + ex.getMessage(), ex);
             }
             Reading reading = PhaseToggleStates.read(state);
-            if (reading.valid()) {
-                phases.put(id, reading.phase());
-                log.info("Migration '{}' acts on phase {}", id, reading.phase());
+            AcceptedPhase last = accepted.get(id);
+            if (last != null && last.phase() != null) {
+                phases.put(id, last.phase());
+                log.info("Migration '{}' acts on phase {}", id, last.phase());
+                if (!reading.valid()) {
+                    conflict(id, "the shared toggle state is invalid: " + reading.problem() + " (stored: "
+                            + PhaseToggleStates.describe(state) + "); acting on " + last.phase() + ", the phase the "
+                            + "guard last accepted; fix: " + PhaseToggleStates.howToFix(id));
+                }
+                else if (reading.phase() != last.phase()) {
+                    conflict(id, aroundTheGuard(id, reading.phase(), last));
+                }
+            }
+            else if (reading.valid()) {
+                Phase phase = history == null ? reading.phase()
+                        : history.adopt(id, reading.phase(), "the toggle state found at startup (seeded from "
+                                + "toggles/ or set before the phase guard existed)").phase();
+                phases.put(id, phase);
+                log.info("Migration '{}' acts on phase {}", id, phase);
             }
             else {
                 problems.add("migration '" + id + "': " + reading.problem() + " (stored: "
@@ -140,6 +183,13 @@ public class TogglzPhaseSource implements PhaseSource, InitializingBean, Disposa
                     + (problems.size() == 1 ? "a migration is" : "migrations are") + " invalid, so the phase to act on "
                     + "is unknown:\n  " + String.join("\n  ", problems));
         }
+    }
+
+    private String aroundTheGuard(String id, Phase toggle, AcceptedPhase last) {
+        return "the shared toggle says " + toggle + " but the phase guard last accepted " + last.phase() + " (at "
+                + last.at() + ", by " + last.by() + "): the toggle was written around the guard; keeping phase "
+                + phases.get(id) + ". Fix: request " + toggle + " in the console, the status page or the API so the "
+                + "guard checks it, or request " + last.phase() + " to restore the toggle";
     }
 
     @Override
@@ -176,7 +226,21 @@ public class TogglzPhaseSource implements PhaseSource, InitializingBean, Disposa
 
     /** Reads every migration's shared state now and acts on each valid one. */
     public synchronized void refresh() {
-        lastRefresh = clock.instant();
+        Instant now = clock.instant();
+        lastRefresh = now;
+        Map<String, AcceptedPhase> accepted = null;
+        if (history != null) {
+            try {
+                accepted = history.accepted(registry.ids());
+            }
+            catch (RuntimeException ex) {
+                for (String id : registry.ids()) {
+                    conflict(id, "could not read the accepted phases (" + ex.getMessage() + "); keeping phase "
+                            + phases.get(id));
+                }
+                return;
+            }
+        }
         for (String id : registry.ids()) {
             FeatureState state;
             try {
@@ -193,6 +257,20 @@ public class TogglzPhaseSource implements PhaseSource, InitializingBean, Disposa
                         + PhaseToggleStates.describe(state) + "); keeping phase " + phases.get(id) + "; fix: "
                         + PhaseToggleStates.howToFix(id));
                 continue;
+            }
+            if (accepted != null) {
+                AcceptedPhase last = accepted.get(id);
+                if (last == null) {
+                    last = history.adopt(id, reading.phase(), "the toggle state found when no accepted phase was "
+                            + "stored (the record was removed)");
+                }
+                if (last.phase() != reading.phase()) {
+                    boolean changing = last.at() != null && now.isBefore(last.at().plus(CHANGE_IN_FLIGHT));
+                    if (!changing) {
+                        conflict(id, aroundTheGuard(id, reading.phase(), last));
+                    }
+                    continue;
+                }
             }
             if (conflicts.remove(id) != null) {
                 log.info("Migration '{}': the shared toggle state is valid again ({})", id, reading.phase());
