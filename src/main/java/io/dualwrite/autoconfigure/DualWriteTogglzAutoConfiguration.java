@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import com.mongodb.WriteConcern;
@@ -23,6 +24,7 @@ import io.dualwrite.toggle.MigrationFeatureProvider;
 import io.dualwrite.toggle.PhaseActivationStrategy;
 import io.dualwrite.toggle.PhaseChangeValidator;
 import io.dualwrite.toggle.PhaseHistory;
+import io.dualwrite.toggle.PhaseToggleStates;
 import io.dualwrite.toggle.PhaseToggles;
 import io.dualwrite.toggle.ToggleSeeder;
 import io.dualwrite.toggle.TogglzPhaseSource;
@@ -48,6 +50,7 @@ import org.togglz.core.manager.PropertyFeatureProvider;
 import org.togglz.core.manager.CompositeFeatureProvider;
 import org.togglz.core.repository.StateRepository;
 import org.togglz.core.spi.FeatureProvider;
+import org.togglz.core.util.NamedFeature;
 import org.togglz.mongodb.MongoStateRepository;
 import org.togglz.spring.boot.actuate.autoconfigure.TogglzProperties;
 
@@ -115,12 +118,15 @@ public class DualWriteTogglzAutoConfiguration {
     @ConditionalOnMissingBean
     PhaseGuard dualwritePhaseGuard(MigrationRegistry registry, PhaseHistory history, ObjectProvider<JobStore> jobs,
             ObjectProvider<InstanceRegistry> instances, ObjectProvider<UnrepairedWrites> unrepaired,
-            MongoDatabaseFactory databaseFactory, DualWriteProperties properties) {
+            MongoDatabaseFactory databaseFactory, DualWriteProperties properties,
+            ObjectProvider<StateRepository> states) {
         MongoCollection<Document> repairs = databaseFactory.getMongoDatabase()
                 .getCollection(properties.getCollections().getRepairs());
         UnrepairedWrites pending = unrepaired.getIfAvailable(() -> migrationId -> repairs.countDocuments(
                 Filters.and(Filters.eq("migration", migrationId), Filters.eq("repaired", false))));
-        return new PhaseGuard(registry, history, jobs::getIfAvailable, instances::getIfAvailable, pending, null);
+        return new PhaseGuard(registry, history, jobs::getIfAvailable, instances::getIfAvailable, pending, null,
+                migrationId -> Optional.ofNullable(PhaseToggleStates
+                        .read(states.getObject().getFeatureState(new NamedFeature(migrationId))).phase()));
     }
 
     /** The guard checks every phase change unless dualwrite.guard.enabled=false. */

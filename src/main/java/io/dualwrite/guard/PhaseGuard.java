@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -56,6 +57,8 @@ public class PhaseGuard {
 
     private final Predicate<String> cleanedUp;
 
+    private final Function<String, Optional<Phase>> storedPhase;
+
     /**
      * @param registry the declared migrations
      * @param history the accepted phases and the audit log (when a phase was last entered)
@@ -64,15 +67,19 @@ public class PhaseGuard {
      * @param instances the instance registry, asked for at each check; supplies {@code null} when it is disabled
      * @param unrepaired counts the unrepaired failed second writes
      * @param cleanedUp whether a migration's old shape has been removed; {@code null} when cleanup is not available
+     * @param storedPhase the phase in a migration's shared toggle state, for a migration with no accepted phase yet
+     *        (as seeded); {@code null} to treat such a migration as having none
      */
     public PhaseGuard(MigrationRegistry registry, PhaseHistory history, Supplier<JobStore> jobs,
-            Supplier<InstanceRegistry> instances, UnrepairedWrites unrepaired, Predicate<String> cleanedUp) {
+            Supplier<InstanceRegistry> instances, UnrepairedWrites unrepaired, Predicate<String> cleanedUp,
+            Function<String, Optional<Phase>> storedPhase) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.history = Objects.requireNonNull(history, "history");
         this.jobStore = Objects.requireNonNull(jobs, "jobs");
         this.instanceRegistry = Objects.requireNonNull(instances, "instances");
         this.unrepaired = Objects.requireNonNull(unrepaired, "unrepaired");
         this.cleanedUp = cleanedUp == null ? id -> false : cleanedUp;
+        this.storedPhase = storedPhase == null ? id -> Optional.empty() : storedPhase;
     }
 
     /**
@@ -90,14 +97,13 @@ public class PhaseGuard {
     /** Whether migration {@code migrationId} may move from its accepted phase to {@code to} now. */
     public Decision check(String migrationId, Phase to) {
         registry.require(migrationId);
-        Phase from = history.accepted(migrationId).map(AcceptedPhase::phase).orElse(null);
-        return check(migrationId, from, to);
+        return check(migrationId, currentPhase(migrationId), to);
     }
 
     /** The steps one phase forward and one back from the accepted phase, each with the guard's answer. */
     public List<Decision> options(String migrationId) {
         registry.require(migrationId);
-        Phase from = history.accepted(migrationId).map(AcceptedPhase::phase).orElse(null);
+        Phase from = currentPhase(migrationId);
         List<Decision> options = new ArrayList<>();
         if (from == null) {
             return options;
@@ -109,6 +115,16 @@ public class PhaseGuard {
             options.add(check(migrationId, from, from.previous()));
         }
         return options;
+    }
+
+    /**
+     * The phase a requested change starts from: the accepted phase, or, when none was accepted yet, the phase in the
+     * shared toggle state; {@code null} when there is neither.
+     */
+    public Phase currentPhase(String migrationId) {
+        registry.require(migrationId);
+        return history.accepted(migrationId).map(AcceptedPhase::phase)
+                .or(() -> storedPhase.apply(migrationId)).orElse(null);
     }
 
     /** Whether migration {@code migrationId} may move from {@code from} to {@code to} now. */

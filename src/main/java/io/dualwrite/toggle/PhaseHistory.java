@@ -155,7 +155,7 @@ public class PhaseHistory {
     /** The latest audit entries of a migration, newest first. */
     public List<AuditEntry> recent(String migrationId, int limit) {
         List<AuditEntry> entries = new ArrayList<>();
-        for (Document document : audit.find(Filters.eq("migration", migrationId)).sort(Sorts.descending(AT))
+        for (Document document : audit.find(Filters.eq("migration", migrationId)).sort(Sorts.descending(AT, "_id"))
                 .limit(Math.max(1, limit))) {
             entries.add(toEntry(document));
         }
@@ -165,7 +165,7 @@ public class PhaseHistory {
     /** The latest audit entries of every migration, newest first. */
     public List<AuditEntry> recent(int limit) {
         List<AuditEntry> entries = new ArrayList<>();
-        for (Document document : audit.find().sort(Sorts.descending(AT)).limit(Math.max(1, limit))) {
+        for (Document document : audit.find().sort(Sorts.descending(AT, "_id")).limit(Math.max(1, limit))) {
             entries.add(toEntry(document));
         }
         return entries;
@@ -178,7 +178,7 @@ public class PhaseHistory {
     public Optional<Instant> lastEntered(String migrationId, Phase phase) {
         Document latest = audit.find(Filters.and(Filters.eq("migration", migrationId), Filters.eq("to", phase.name()),
                 Filters.in("outcome", AuditEntry.Outcome.ACCEPTED.name(), AuditEntry.Outcome.ADOPTED.name())))
-                .sort(Sorts.descending(AT)).first();
+                .sort(Sorts.descending(AT, "_id")).first();
         return Optional.ofNullable(latest).map(document -> document.getDate(AT).toInstant());
     }
 

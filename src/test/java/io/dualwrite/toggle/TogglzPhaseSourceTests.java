@@ -79,7 +79,8 @@ class TogglzPhaseSourceTests {
     @Test
     void anInvalidStateWrittenBehindTheAppsBackIsNotActedUponAndIsReported(CapturedOutput output) {
         MutableClock clock = new MutableClock();
-        ToggleContexts.runner("phase_source_invalid_runtime", clock).run(context -> {
+        ToggleContexts.runner("phase_source_invalid_runtime", clock).withPropertyValues("dualwrite.guard.enabled=false")
+                .run(context -> {
             TogglzPhaseSource source = context.getBean(TogglzPhaseSource.class);
             context.getBean(PhaseToggles.class).requestPhase(CUSTOMERS, Phase.READ_OLD_WRITE_BOTH, "ops");
             clock.advance(MAX_STALENESS);
@@ -129,11 +130,12 @@ class TogglzPhaseSourceTests {
     }
 
     @Test
-    void anInvalidStateAtStartupFailsStartupWithTheFix() {
+    void anInvalidStateAtStartupWithNoAcceptedPhaseFailsStartupWithTheFix() {
         MutableClock clock = new MutableClock();
         ToggleContexts.runner("phase_source_invalid_startup", clock).run(first -> {
             assertThat(first).hasNotFailed();
             ToggleContexts.setStoredPhase(first, ORDERS, "BANANA");
+            acceptedPhases(first).deleteMany(Filters.empty());
         });
         ToggleContexts.runner("phase_source_invalid_startup", clock).run(second -> {
             assertThat(second).hasFailed();
@@ -144,6 +146,67 @@ class TogglzPhaseSourceTests {
                     .hasMessageContaining("Togglz console")
                     .hasMessageContaining("OLD_ONLY, READ_OLD_WRITE_BOTH, READ_NEW_WRITE_BOTH, READ_NEW_WRITE_NEW");
         });
+    }
+
+    @Test
+    void anInvalidStateAtStartupStartsOnTheAcceptedPhaseAndReportsTheConflict() {
+        MutableClock clock = new MutableClock();
+        ToggleContexts.runner("phase_source_invalid_startup_accepted", clock).run(first -> {
+            first.getBean(PhaseToggles.class).requestPhase(ORDERS, Phase.READ_OLD_WRITE_BOTH, "ops");
+            ToggleContexts.setStoredPhase(first, ORDERS, "BANANA");
+        });
+        ToggleContexts.runner("phase_source_invalid_startup_accepted", clock).run(second -> {
+            assertThat(second).hasNotFailed();
+            TogglzPhaseSource source = second.getBean(TogglzPhaseSource.class);
+            assertThat(source.currentPhase(ORDERS)).isEqualTo(Phase.READ_OLD_WRITE_BOTH);
+            assertThat(source.conflicts().get(ORDERS)).contains("'BANANA' is not a phase")
+                    .contains("acting on READ_OLD_WRITE_BOTH, the phase the guard last accepted");
+        });
+    }
+
+    @Test
+    void aValidPhaseWrittenAroundTheGuardIsNotActedUponAndIsReported() {
+        MutableClock clock = new MutableClock();
+        ToggleContexts.runner("phase_source_around_the_guard", clock).run(context -> {
+            TogglzPhaseSource source = context.getBean(TogglzPhaseSource.class);
+            PhaseToggles toggles = context.getBean(PhaseToggles.class);
+            toggles.requestPhase(CUSTOMERS, Phase.READ_OLD_WRITE_BOTH, "ops");
+            clock.advance(MAX_STALENESS);
+            source.tick();
+            assertThat(source.currentPhase(CUSTOMERS)).isEqualTo(Phase.READ_OLD_WRITE_BOTH);
+
+            ToggleContexts.setStoredPhase(context, CUSTOMERS, "READ_NEW_WRITE_NEW");
+            clock.advance(Duration.ofSeconds(10));
+            source.tick();
+            assertThat(source.currentPhase(CUSTOMERS)).as("a skip written straight into MongoDB is not acted upon")
+                    .isEqualTo(Phase.READ_OLD_WRITE_BOTH);
+            assertThat(source.conflicts().get(CUSTOMERS))
+                    .contains("the shared toggle says READ_NEW_WRITE_NEW but the phase guard last accepted "
+                            + "READ_OLD_WRITE_BOTH")
+                    .contains("written around the guard").contains("keeping phase READ_OLD_WRITE_BOTH");
+
+            ToggleContexts.runner("phase_source_around_the_guard", clock).run(late -> {
+                TogglzPhaseSource lateSource = late.getBean(TogglzPhaseSource.class);
+                assertThat(lateSource.currentPhase(CUSTOMERS)).as("an instance starting now acts on the accepted phase")
+                        .isEqualTo(Phase.READ_OLD_WRITE_BOTH);
+                assertThat(lateSource.conflicts()).containsKey(CUSTOMERS);
+            });
+
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> toggles.requestPhase(CUSTOMERS, Phase.READ_NEW_WRITE_NEW, "ops"))
+                    .withMessageContaining("skipping a phase is not allowed");
+            toggles.requestPhase(CUSTOMERS, Phase.READ_OLD_WRITE_BOTH, "ops");
+            clock.advance(MAX_STALENESS);
+            source.tick();
+            assertThat(source.conflicts()).as("requesting the accepted phase rewrites the toggle").isEmpty();
+            assertThat(toggles.storedState(CUSTOMERS).phase()).isEqualTo(Phase.READ_OLD_WRITE_BOTH);
+        });
+    }
+
+    private static com.mongodb.client.MongoCollection<org.bson.Document> acceptedPhases(
+            org.springframework.context.ApplicationContext context) {
+        return context.getBean(org.springframework.data.mongodb.MongoDatabaseFactory.class).getMongoDatabase()
+                .getCollection("dualwrite_phases");
     }
 
     @Test
