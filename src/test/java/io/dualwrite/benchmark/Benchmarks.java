@@ -102,7 +102,21 @@ public final class Benchmarks {
                         machine's 2 cores are shared by both workers and the server in the other JVM, which does \
                         most of the work. Reproduce with the command at the top (it runs every benchmark; this \
                         one alone: `io.dualwrite.benchmark.CopierBenchmark` with the test classpath).""",
-                        CopierBenchmark::run));
+                        CopierBenchmark::run),
+                new Benchmark("Phase change reaching every instance", """
+                        Three application contexts of `io.dualwrite.benchmark.propagation.PropagationInstance` \
+                        (non-web, the fixture migration `people-v2`) in this JVM share one database on the embedded \
+                        server, each with the production phase source: the shared Togglz state read into memory by \
+                        a background poller every `max-staleness / 2` (defaults: 1 s, so every 500 ms). A phase \
+                        change is requested through `PhaseToggles` on the first context, and the three contexts' \
+                        `PhaseSource`s are watched (every 0.2 ms) until all three answer the new phase; the latency \
+                        is the time to the slowest of them. Changes alternate between `OLD_ONLY` and \
+                        `READ_OLD_WRITE_BOTH` with the guard off (`dualwrite.guard.enabled=false`, so the phase can \
+                        go back and forth; with it on the request adds the guard's reads) and start at a random \
+                        point of the pollers' period. Not a ratio of two implementations: the figure is the p99 \
+                        latency over the 1 s goal. This one alone: `io.dualwrite.benchmark.PhaseChangeBenchmark` \
+                        with the test classpath.""",
+                        PhaseChangeBenchmark::run));
 
         Instant started = Instant.now();
         List<Measured> measured = new ArrayList<>();
