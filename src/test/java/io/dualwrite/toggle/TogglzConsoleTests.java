@@ -63,6 +63,9 @@ class TogglzConsoleTests {
     @Autowired
     MutableClock clock;
 
+    @Autowired
+    PhaseHistory history;
+
     @BeforeEach
     void startFromOldOnly() {
         ConsoleTestApplication.bindTogglzTo(context);
@@ -151,6 +154,24 @@ class TogglzConsoleTests {
         assertThat(refused.body()).contains("Change refused").contains("customers-v2").contains("disabled")
                 .contains("Nothing was changed");
         assertThat(toggles.storedState(CUSTOMERS).phase()).isEqualTo(Phase.OLD_ONLY);
+    }
+
+    @Test
+    void aStepTheGuardRefusesIsExplainedInTheConsoleAuditedAndChangesNothing() {
+        ConsoleClient ops = signedInAdmin();
+
+        HttpResponse<String> refused = ops.post("/togglz-console/edit", form(editForm(ops), "READ_NEW_WRITE_BOTH"));
+
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.body()).contains("Change refused")
+                .contains("from OLD_ONLY to READ_NEW_WRITE_BOTH")
+                .contains("skipping a phase is not allowed; move one step at a time, first to READ_OLD_WRITE_BOTH")
+                .contains("Back to the console");
+        assertThat(toggles.storedState(CUSTOMERS).phase()).isEqualTo(Phase.OLD_ONLY);
+        AuditEntry entry = history.recent(CUSTOMERS, 1).get(0);
+        assertThat(entry).extracting(AuditEntry::user, AuditEntry::via, AuditEntry::outcome, AuditEntry::from,
+                AuditEntry::to).containsExactly("ops", "console", AuditEntry.Outcome.REFUSED, Phase.OLD_ONLY,
+                        Phase.READ_NEW_WRITE_BOTH);
     }
 
     private ConsoleClient signedInAdmin() {
