@@ -430,4 +430,48 @@ public class DualWriteProperties {
             this.applicationVersion = applicationVersion;
         }
     }
+
+    /** Cleanup of the old shape (runbook step 6). */
+    private final Cleanup cleanup = new Cleanup();
+
+    public Cleanup getCleanup() {
+        return cleanup;
+    }
+
+    /** Cleanup of the old shape: the dry run, the removal and its record. */
+    public static class Cleanup {
+
+        /** Whether the cleanup bean (and its command and endpoint) is available. */
+        private boolean enabled = true;
+
+        /** Collection recording every executed cleanup (migration, when, by whom, what was removed). */
+        private String collection = "dualwrite_cleanups";
+
+        /** Documents a same-collection dry run reads to find the fields each shape's mapping writes (0: declarations only). */
+        private int sampleSize = 100;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public String getCollection() {
+            return collection;
+        }
+
+        public void setCollection(String collection) {
+            this.collection = collection;
+        }
+
+        public int getSampleSize() {
+            return sampleSize;
+        }
+
+        public void setSampleSize(int sampleSize) {
+            this.sampleSize = sampleSize;
+        }
+    }
 }
