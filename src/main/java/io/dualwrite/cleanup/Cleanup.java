@@ -348,7 +348,7 @@ public class Cleanup {
         }
         if (oldOnly > 0) {
             blockers.add(oldOnly + (oldOnly == 1 ? " document" : " documents") + " of collection '" + name
-                    + "' hold only the old shape (never copied to the new one, so no instance in " + REQUIRED
+                    + (oldOnly == 1 ? "' holds" : "' hold") + " only the old shape (never copied to the new one, so no instance in " + REQUIRED
                     + " sees them); removing their old fields would lose them. Copy them to the new shape (the copier"
                     + ") or delete them, verify, then run the dry run again.");
         }
