@@ -49,7 +49,7 @@ public class DualWriteCleanupAutoConfiguration {
         DualWriteProperties.Cleanup cleanup = properties.getCleanup();
         return new Cleanup(registry, stores, database, (MongoMappingContext) converter.getMappingContext(),
                 toggles.getIfAvailable(), instances.getIfAvailable(),
-                database.getCollection(cleanup.getCollection(), Document.class), clock, cleanup.getSampleSize());
+                database.getCollection(cleanup.getCollection(), Document.class), clock);
     }
 
     /** The {@code dualwritecleanup} endpoint. */

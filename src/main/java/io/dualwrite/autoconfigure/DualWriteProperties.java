@@ -447,9 +447,6 @@ public class DualWriteProperties {
         /** Collection recording every executed cleanup (migration, when, by whom, what was removed). */
         private String collection = "dualwrite_cleanups";
 
-        /** Documents a same-collection dry run reads to find the fields each shape's mapping writes (0: declarations only). */
-        private int sampleSize = 100;
-
         public boolean isEnabled() {
             return enabled;
         }
@@ -464,14 +461,6 @@ public class DualWriteProperties {
 
         public void setCollection(String collection) {
             this.collection = collection;
-        }
-
-        public int getSampleSize() {
-            return sampleSize;
-        }
-
-        public void setSampleSize(int sampleSize) {
-            this.sampleSize = sampleSize;
         }
     }
 }

@@ -66,12 +66,14 @@ import io.dualwrite.toggle.PhaseToggles;
  * holds the old shape only (it was never copied, and removing its old fields would lose it); for two collections, no
  * other declared migration still needs the old collection.
  * <p>
- * Which fields belong to a shape comes from its declaration: the declared query fields, the properties of the domain
- * type for a {@linkplain ShapeDeclaration#springData(String) Spring Data shape}, and what the shape's mapping writes
- * for a sample of documents ({@code dualwrite.cleanup.sample-size}), so that fields a mapped shape writes without
- * declaring them are found too. A field is removed only when the new shape uses neither it, nor a field inside it, nor
- * a field it is inside; {@code _id}, the version field (shared by both shapes) and the layer's {@code _dw*} fields are
- * never removed.
+ * Which fields belong to a shape (one collection) comes from its declaration and its mapping: the declared query
+ * fields, the properties of the domain type for a {@linkplain ShapeDeclaration#springData(String) Spring Data shape},
+ * and what each shape's mapping writes for every document holding both shapes (the dry run reads them all once, like a
+ * verification), so that fields a mapped shape writes without declaring them, or only for some documents, are found
+ * too; every field of a document written in {@code READ_NEW_WRITE_NEW} (it holds the new shape only) is a new-shape
+ * field. A field is removed only when the new shape uses neither it, nor a field inside it, nor a field it is inside;
+ * {@code _id}, the version field (shared by both shapes) and the layer's {@code _dw*} fields are never removed. A
+ * document a mapping cannot read blocks the cleanup, since what it holds cannot be told.
  */
 public class Cleanup {
 
@@ -95,8 +97,6 @@ public class Cleanup {
 
     private final Clock clock;
 
-    private final int sampleSize;
-
     /**
      * @param registry the declared migrations
      * @param stores their stores (collections and mappings)
@@ -106,11 +106,10 @@ public class Cleanup {
      * @param instances the instance registry; {@code null} when it is disabled (every cleanup is then refused)
      * @param records where executed cleanups are recorded
      * @param clock the time of dry runs and records
-     * @param sampleSize how many documents the mappings are run on to find the fields each shape writes
      */
     public Cleanup(MigrationRegistry registry, PhasedStores stores, MongoDatabase database,
             MongoMappingContext mappingContext, PhaseToggles toggles, InstanceRegistry instances,
-            MongoCollection<Document> records, Clock clock, int sampleSize) {
+            MongoCollection<Document> records, Clock clock) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.stores = Objects.requireNonNull(stores, "stores");
         this.database = Objects.requireNonNull(database, "database");
@@ -119,10 +118,6 @@ public class Cleanup {
         this.instances = instances;
         this.records = new CleanupRecords(Objects.requireNonNull(records, "records"));
         this.clock = Objects.requireNonNull(clock, "clock");
-        if (sampleSize < 0) {
-            throw new IllegalArgumentException("dualwrite.cleanup.sample-size must be 0 or more, was " + sampleSize);
-        }
-        this.sampleSize = sampleSize;
     }
 
     /**
@@ -305,9 +300,7 @@ public class Cleanup {
 
         Set<String> oldFields = new TreeSet<>(declaredFields(migration, Shape.OLD));
         Set<String> newFields = new TreeSet<>(declaredFields(migration, Shape.NEW));
-        if (exists) {
-            sampleFields(store, collection, oldFields, newFields);
-        }
+        Scan scan = exists ? scan(store, collection, oldFields, newFields) : new Scan(0, null, null);
         List<String> removed = new ArrayList<>();
         List<CleanupPlan.KeptField> kept = new ArrayList<>();
         for (String field : oldFields) {
@@ -345,6 +338,12 @@ public class Cleanup {
         }
         else {
             removed.forEach(field -> fields.add(new CleanupPlan.Field(field, 0)));
+        }
+        if (scan.unreadable() > 0) {
+            blockers.add(scan.unreadable() + (scan.unreadable() == 1 ? " document" : " documents")
+                    + " of collection '" + name + "' cannot be read by the " + scan.shape().tag() + " shape's mapping "
+                    + "(first: _id=" + scan.firstId() + "), so which of their fields belong to which shape cannot be "
+                    + "told. Fix or remove them, then run the dry run again.");
         }
         if (oldOnly > 0) {
             blockers.add(oldOnly + (oldOnly == 1 ? " document" : " documents") + " of collection '" + name
@@ -419,34 +418,42 @@ public class Cleanup {
     }
 
     /**
-     * Adds what each shape's mapping writes for a sample of documents: the old and new fields of documents holding
-     * both shapes, and the new fields of documents holding the new shape. Documents a mapping cannot read are skipped.
+     * Reads every live document holding the new shape: a document that also holds the old shape adds what the old
+     * mapping writes for it to the old fields and what the new mapping writes to the new fields; a document holding the
+     * new shape only (written in {@code READ_NEW_WRITE_NEW}, or already cleaned up) adds all its fields to the new ones.
      */
-    private void sampleFields(PhasedStore<?> store, MongoCollection<Document> collection, Set<String> oldFields,
+    private Scan scan(PhasedStore<?> store, MongoCollection<Document> collection, Set<String> oldFields,
             Set<String> newFields) {
-        if (sampleSize == 0) {
-            return;
+        long unreadable = 0;
+        Object firstId = null;
+        Shape failedShape = null;
+        for (Document document : collection.find(Filters.and(Filters.exists(Bookkeeping.DELETED, false),
+                Filters.eq(Bookkeeping.SHAPES, Shape.NEW.tag()))).batchSize(1000)) {
+            if (!Bookkeeping.holdsShape(document, Shape.OLD)) {
+                document.keySet().stream().filter(key -> !key.equals("_id") && !Bookkeeping.isBookkeeping(key))
+                        .forEach(newFields::add);
+                continue;
+            }
+            for (Shape shape : Shape.values()) {
+                try {
+                    (shape == Shape.OLD ? oldFields : newFields).addAll(store.convert(document, shape, shape).keySet());
+                }
+                catch (RuntimeException ex) {
+                    log.debug("Cleanup dry run: the {} mapping cannot read _id={}: {}", shape.tag(),
+                            document.get("_id"), ex.toString());
+                    if (unreadable++ == 0) {
+                        firstId = document.get("_id");
+                        failedShape = shape;
+                    }
+                    break;
+                }
+            }
         }
-        Bson live = Filters.exists(Bookkeeping.DELETED, false);
-        for (Document document : collection.find(Filters.and(live,
-                Filters.all(Bookkeeping.SHAPES, Shape.OLD.tag(), Shape.NEW.tag()))).limit(sampleSize)) {
-            addKeys(store, document, Shape.OLD, oldFields);
-            addKeys(store, document, Shape.NEW, newFields);
-        }
-        for (Document document : collection.find(Filters.and(live, Filters.eq(Bookkeeping.SHAPES,
-                Shape.NEW.tag()))).limit(sampleSize)) {
-            addKeys(store, document, Shape.NEW, newFields);
-        }
+        return new Scan(unreadable, firstId, failedShape);
     }
 
-    private static void addKeys(PhasedStore<?> store, Document document, Shape shape, Set<String> fields) {
-        try {
-            fields.addAll(store.convert(document, shape, shape).keySet());
-        }
-        catch (RuntimeException ex) {
-            log.debug("Cleanup sample: the {} mapping cannot read _id={}: {}", shape.tag(), document.get("_id"),
-                    ex.toString());
-        }
+    /** What the dry run's scan could not read: how many documents, the first one and which mapping failed on it. */
+    private record Scan(long unreadable, Object firstId, Shape shape) {
     }
 
     /** Whether removing one field would touch the other: the same field, or one inside the other. */

@@ -330,7 +330,7 @@ class CleanupTests {
         Cleanup withoutRegistry = new Cleanup(context.getBean(MigrationRegistry.class),
                 context.getBean(PhasedStores.class), database,
                 (MongoMappingContext) context.getBean(MongoConverter.class).getMappingContext(),
-                context.getBean(PhaseToggles.class), null, database.getCollection("dualwrite_cleanups"), clock, 100);
+                context.getBean(PhaseToggles.class), null, database.getCollection("dualwrite_cleanups"), clock);
 
         CleanupPlan plan = withoutRegistry.plan(PEOPLE);
 
@@ -387,6 +387,22 @@ class CleanupTests {
         assertThatThrownBy(() -> cleanup.execute(MEMBERS, plan.token(), "ops"))
                 .isInstanceOf(CleanupRefusedException.class);
         assertThat(database.getCollection("members").countDocuments(Filters.exists("first_name"))).isEqualTo(13);
+    }
+
+    @Test
+    void aDocumentAMappingCannotReadBlocksAOneCollectionCleanup() {
+        allInReadNewWriteNew();
+        database.getCollection("members").updateOne(Filters.eq("_id", "m007"),
+                new Document("$set", new Document("age_text", "seven")));
+
+        CleanupPlan plan = cleanup.plan(MEMBERS);
+
+        assertThat(plan.blockers()).singleElement().asString().isEqualTo("1 document of collection 'members' cannot "
+                + "be read by the old shape's mapping (first: _id=m007), so which of their fields belong to which "
+                + "shape cannot be told. Fix or remove them, then run the dry run again.");
+        assertThatThrownBy(() -> cleanup.execute(MEMBERS, plan.token(), "ops"))
+                .isInstanceOf(CleanupRefusedException.class);
+        assertThat(database.getCollection("members").countDocuments(Filters.exists("first_name"))).isEqualTo(12);
     }
 
     @Test
