@@ -87,12 +87,7 @@ final class CleanupCommand implements Callable<Integer> {
     static void print(PrintWriter out, CleanupPlan plan) {
         out.println("Cleanup of migration '" + plan.migrationId() + "' (dry run, nothing changed):");
         out.println("  " + plan.summary() + ".");
-        if (plan.kind() == CleanupPlan.Kind.DROP_COLLECTION) {
-            if (plan.collectionExists()) {
-                out.printf(Locale.ROOT, "  collection '%s': %,d documents%n", plan.collection(), plan.documents());
-            }
-        }
-        else {
+        if (plan.kind() == CleanupPlan.Kind.UNSET_FIELDS) {
             out.println("  fields removed (documents carrying each):");
             if (plan.fields().isEmpty()) {
                 out.println("    none");
@@ -105,7 +100,8 @@ final class CleanupCommand implements Callable<Integer> {
             }
         }
         if (!plan.indexes().isEmpty()) {
-            out.println("  indexes dropped:");
+            out.println(plan.kind() == CleanupPlan.Kind.DROP_COLLECTION ? "  indexes (dropped with it):"
+                    : "  indexes dropped (every key is a removed field):");
             plan.indexes().forEach(index -> out.println("    " + index.name() + " " + index.keys()));
         }
         plan.bookkeeping().forEach(line -> out.println("  " + line));

@@ -93,7 +93,7 @@ class CleanupCommandTests {
         assertThat(dryRun.exitCode()).as(dryRun.err()).isEqualTo(ExitCodes.OK);
         assertThat(dryRun.out()).contains("Cleanup of migration 'people-v2' (dry run, nothing changed):")
                 .contains("Drop collection 'people_v1' (6 documents, 1 index).")
-                .contains("indexes dropped:\n    _id_ {_id=1}")
+                .contains("indexes (dropped with it):\n    _id_ {_id=1}")
                 .contains("shared phase: READ_NEW_WRITE_NEW")
                 .contains("instances: The one live instance is in READ_NEW_WRITE_NEW for migration 'people-v2'.")
                 .contains("Allowed now. To remove exactly this, run:")
