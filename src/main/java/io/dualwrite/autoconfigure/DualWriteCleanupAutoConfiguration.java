@@ -22,12 +22,14 @@ import com.mongodb.client.MongoDatabase;
 import io.dualwrite.MigrationRegistry;
 import io.dualwrite.actuate.DualWriteCleanupEndpoint;
 import io.dualwrite.cleanup.Cleanup;
+import io.dualwrite.cleanup.CleanupHistory;
 import io.dualwrite.instances.InstanceRegistry;
 import io.dualwrite.internal.PhasedStores;
 import io.dualwrite.toggle.PhaseToggles;
 
 /**
- * Cleanup of the old shape ({@code dualwrite.cleanup.*}): the {@link Cleanup} bean, and the Actuator endpoint
+ * Cleanup of the old shape ({@code dualwrite.cleanup.*}): the {@link Cleanup} bean and the record of executed cleanups
+ * ({@link CleanupHistory}), and the Actuator endpoint
  * {@code dualwritecleanup} ({@link DualWriteCleanupEndpoint}) when Actuator is on the classpath and the endpoint is
  * available (expose it with {@code management.endpoints.web.exposure.include}); its paths are behind dualwrite's admin
  * login ({@link DualWriteSecurityAutoConfiguration}). Without the shared phase toggles or the instance registry the
@@ -40,16 +42,23 @@ import io.dualwrite.toggle.PhaseToggles;
 @EnableConfigurationProperties(DualWriteProperties.class)
 public class DualWriteCleanupAutoConfiguration {
 
+    /** The record of executed cleanups; what the phase guard and the status page ask whether the old shape is gone. */
+    @Bean
+    @ConditionalOnMissingBean
+    CleanupHistory dualwriteCleanupHistory(MigrationRegistry registry, MongoDatabaseFactory databaseFactory,
+            DualWriteProperties properties) {
+        return new CleanupHistory(registry, databaseFactory.getMongoDatabase()
+                .getCollection(properties.getCleanup().getCollection(), Document.class));
+    }
+
     @Bean
     @ConditionalOnMissingBean
     Cleanup dualwriteCleanup(MigrationRegistry registry, PhasedStores stores, MongoDatabaseFactory databaseFactory,
             MongoConverter converter, ObjectProvider<PhaseToggles> toggles, ObjectProvider<InstanceRegistry> instances,
-            DualWriteProperties properties, Clock clock) {
+            CleanupHistory history, Clock clock) {
         MongoDatabase database = databaseFactory.getMongoDatabase();
-        DualWriteProperties.Cleanup cleanup = properties.getCleanup();
         return new Cleanup(registry, stores, database, (MongoMappingContext) converter.getMappingContext(),
-                toggles.getIfAvailable(), instances.getIfAvailable(),
-                database.getCollection(cleanup.getCollection(), Document.class), clock);
+                toggles.getIfAvailable(), instances.getIfAvailable(), history, clock);
     }
 
     /** The {@code dualwritecleanup} endpoint. */

@@ -57,9 +57,8 @@ import io.dualwrite.toggle.PhaseToggles;
  * cleanup is not allowed. Two collections: the old collection is dropped. One collection: the listed indexes are
  * dropped, then one {@code updateMany} removes the listed fields ({@code $unset}) from the documents holding the new
  * shape; running it again changes nothing more.</li>
- * <li>{@link #isCleanedUp(String)} and {@link #lastCleanup(String)} read the durable record of executed cleanups (for
- * the phase guard, which refuses leaving {@code READ_NEW_WRITE_NEW} once the old shape is gone, and the status
- * page).</li>
+ * <li>{@link #isCleanedUp(String)} and {@link #lastCleanup(String)} read the durable record of executed cleanups
+ * ({@link CleanupHistory}, which the phase guard and the status page can also use on its own).</li>
  * </ul>
  * <b>Allowed</b> means: the shared phase toggle is {@code READ_NEW_WRITE_NEW}, at least one instance is live and every
  * live instance reports {@code READ_NEW_WRITE_NEW} in the {@link InstanceRegistry}; for one collection, no document
@@ -93,7 +92,7 @@ public class Cleanup {
 
     private final InstanceRegistry instances;
 
-    private final CleanupRecords records;
+    private final CleanupHistory history;
 
     private final Clock clock;
 
@@ -104,19 +103,19 @@ public class Cleanup {
      * @param mappingContext Spring Data's mapping of the domain types (for Spring Data shapes)
      * @param toggles the shared phase toggles; {@code null} when there are none (every cleanup is then refused)
      * @param instances the instance registry; {@code null} when it is disabled (every cleanup is then refused)
-     * @param records where executed cleanups are recorded
+     * @param history where executed cleanups are recorded
      * @param clock the time of dry runs and records
      */
     public Cleanup(MigrationRegistry registry, PhasedStores stores, MongoDatabase database,
             MongoMappingContext mappingContext, PhaseToggles toggles, InstanceRegistry instances,
-            MongoCollection<Document> records, Clock clock) {
+            CleanupHistory history, Clock clock) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.stores = Objects.requireNonNull(stores, "stores");
         this.database = Objects.requireNonNull(database, "database");
         this.mappingContext = Objects.requireNonNull(mappingContext, "mappingContext");
         this.toggles = toggles;
         this.instances = instances;
-        this.records = new CleanupRecords(Objects.requireNonNull(records, "records"));
+        this.history = Objects.requireNonNull(history, "history");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
@@ -174,8 +173,7 @@ public class Cleanup {
      * @throws IllegalArgumentException when the migration is not declared
      */
     public boolean isCleanedUp(String migrationId) {
-        registry.require(migrationId);
-        return records.exists(migrationId);
+        return history.isCleanedUp(migrationId);
     }
 
     /**
@@ -184,8 +182,7 @@ public class Cleanup {
      * @throws IllegalArgumentException when the migration is not declared
      */
     public Optional<CleanupRecord> lastCleanup(String migrationId) {
-        registry.require(migrationId);
-        return records.last(migrationId);
+        return history.lastCleanup(migrationId);
     }
 
     // ---------------------------------------------------------------- permission
@@ -495,7 +492,7 @@ public class Cleanup {
             long documents) {
         CleanupRecord record = new CleanupRecord(new ObjectId().toHexString(), plan.migrationId(), clock.instant(),
                 by, plan.kind(), plan.collection(), fields, indexes, documents, plan.token());
-        records.insert(record);
+        history.insert(record);
         return record;
     }
 

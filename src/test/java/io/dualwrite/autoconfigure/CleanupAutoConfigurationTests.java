@@ -1,6 +1,7 @@
 package io.dualwrite.autoconfigure;
 
 import static io.dualwrite.support.TestMigrations.CUSTOMERS;
+import static io.dualwrite.support.TestMigrations.ORDERS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Clock;
@@ -22,6 +23,7 @@ import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
 
 import io.dualwrite.cleanup.Cleanup;
+import io.dualwrite.cleanup.CleanupHistory;
 import io.dualwrite.cleanup.CleanupPlan;
 import io.dualwrite.fixtures.SettablePhaseSource;
 import io.dualwrite.support.MutableClock;
@@ -89,6 +91,8 @@ class CleanupAutoConfigurationTests {
         runner.withPropertyValues("dualwrite.cleanup.collection=ops_cleanups").run(context -> {
             Cleanup cleanup = context.getBean(Cleanup.class);
             assertThat(cleanup.isCleanedUp(CUSTOMERS)).isTrue();
+            assertThat(context.getBean(CleanupHistory.class).isCleanedUp(CUSTOMERS)).isTrue();
+            assertThat(context.getBean(CleanupHistory.class).isCleanedUp(ORDERS)).isFalse();
             assertThat(cleanup.lastCleanup(CUSTOMERS).orElseThrow().describe())
                     .isEqualTo("Migration 'customers-v2': dropped collection 'users' (3 documents) at "
                             + "1970-01-01T00:00:00Z by ops");
@@ -97,8 +101,8 @@ class CleanupAutoConfigurationTests {
 
     @Test
     void backsOffWhenSwitchedOffOrReplaced() {
-        runner.withPropertyValues("dualwrite.cleanup.enabled=false")
-                .run(context -> assertThat(context).doesNotHaveBean(Cleanup.class));
+        runner.withPropertyValues("dualwrite.cleanup.enabled=false").run(context -> assertThat(context)
+                .doesNotHaveBean(Cleanup.class).doesNotHaveBean(CleanupHistory.class));
         runner.withPropertyValues("dualwrite.enabled=false")
                 .run(context -> assertThat(context).doesNotHaveBean(Cleanup.class));
         runner.withBean("myCleanup", Cleanup.class, () -> null)

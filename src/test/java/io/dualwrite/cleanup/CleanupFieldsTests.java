@@ -110,7 +110,7 @@ class CleanupFieldsTests {
                 CleanupScenario.TTL);
         return new Cleanup(REGISTRY, stores, database,
                 (MongoMappingContext) context.getBean(MongoConverter.class).getMappingContext(), toggles, instances,
-                database.getCollection("dualwrite_cleanups"), clock);
+                new CleanupHistory(REGISTRY, database.getCollection("dualwrite_cleanups")), clock);
     }
 
     private void allInReadNewWriteNew() {

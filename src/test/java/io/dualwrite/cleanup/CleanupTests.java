@@ -330,7 +330,7 @@ class CleanupTests {
         Cleanup withoutRegistry = new Cleanup(context.getBean(MigrationRegistry.class),
                 context.getBean(PhasedStores.class), database,
                 (MongoMappingContext) context.getBean(MongoConverter.class).getMappingContext(),
-                context.getBean(PhaseToggles.class), null, database.getCollection("dualwrite_cleanups"), clock);
+                context.getBean(PhaseToggles.class), null, context.getBean(CleanupHistory.class), clock);
 
         CleanupPlan plan = withoutRegistry.plan(PEOPLE);
 
