@@ -344,7 +344,8 @@ public class Cleanup {
         }
         if (oldOnly > 0) {
             blockers.add(oldOnly + (oldOnly == 1 ? " document" : " documents") + " of collection '" + name
-                    + (oldOnly == 1 ? "' holds" : "' hold") + " only the old shape (never copied to the new one, so no instance in " + REQUIRED
+                    + (oldOnly == 1 ? "' holds" : "' hold") + " only the old shape (never copied to the new one, so "
+                    + "no instance in " + REQUIRED
                     + " sees them); removing their old fields would lose them. Copy them to the new shape (the copier"
                     + ") or delete them, verify, then run the dry run again.");
         }
@@ -417,7 +418,8 @@ public class Cleanup {
     /**
      * Reads every live document holding the new shape: a document that also holds the old shape adds what the old
      * mapping writes for it to the old fields and what the new mapping writes to the new fields; a document holding the
-     * new shape only (written in {@code READ_NEW_WRITE_NEW}, or already cleaned up) adds all its fields to the new ones.
+     * new shape only (written in {@code READ_NEW_WRITE_NEW}, or already cleaned up) adds all its fields to the new
+     * ones.
      */
     private Scan scan(PhasedStore<?> store, MongoCollection<Document> collection, Set<String> oldFields,
             Set<String> newFields) {

@@ -4,7 +4,7 @@
  * exactly that when given the dry run's token and only when every live instance is in {@code READ_NEW_WRITE_NEW}
  * ({@link io.dualwrite.cleanup.CleanupResult}, or {@link io.dualwrite.cleanup.CleanupRefusedException} saying why not),
  * and records each executed cleanup ({@link io.dualwrite.cleanup.CleanupRecord} in
- * {@link io.dualwrite.cleanup.CleanupHistory}, which answers "is the old shape gone?" on its own). Operators use it through the
- * {@code cleanup} command and the {@code dualwritecleanup} Actuator endpoint.
+ * {@link io.dualwrite.cleanup.CleanupHistory}, which answers "is the old shape gone?" on its own). Operators use it
+ * through the {@code cleanup} command and the {@code dualwritecleanup} Actuator endpoint.
  */
 package io.dualwrite.cleanup;

@@ -107,7 +107,8 @@ class CleanupTests {
         assertThat(plan.indexes().get(1).keys()).isEqualTo(Map.of("mail", 1));
         assertThat(plan.fields()).isEmpty();
         assertThat(plan.sharedPhase()).isEqualTo(Phase.READ_NEW_WRITE_NEW);
-        assertThat(plan.instances()).isEqualTo("The one live instance is in READ_NEW_WRITE_NEW for migration 'people-v2'.");
+        assertThat(plan.instances())
+                .isEqualTo("The one live instance is in READ_NEW_WRITE_NEW for migration 'people-v2'.");
         assertThat(plan.blockers()).isEmpty();
         assertThat(plan.allowed()).isTrue();
         assertThat(plan.summary()).isEqualTo("Drop collection 'people_v1' (12 documents, 2 indexes)");
