@@ -451,6 +451,21 @@ public class DualWriteProperties {
 
         /** Every requested phase change, accepted or refused: who, when, from, to, why. */
         private String auditCollection = "dualwrite_phase_audit";
+    /** Cleanup of the old shape (runbook step 6). */
+    private final Cleanup cleanup = new Cleanup();
+
+    public Cleanup getCleanup() {
+        return cleanup;
+    }
+
+    /** Cleanup of the old shape: the dry run, the removal and its record. */
+    public static class Cleanup {
+
+        /** Whether the cleanup bean (and its command and endpoint) is available. */
+        private boolean enabled = true;
+
+        /** Collection recording every executed cleanup (migration, when, by whom, what was removed). */
+        private String collection = "dualwrite_cleanups";
 
         public boolean isEnabled() {
             return enabled;
@@ -474,6 +489,12 @@ public class DualWriteProperties {
 
         public void setAuditCollection(String auditCollection) {
             this.auditCollection = auditCollection;
+        public String getCollection() {
+            return collection;
+        }
+
+        public void setCollection(String collection) {
+            this.collection = collection;
         }
     }
 }

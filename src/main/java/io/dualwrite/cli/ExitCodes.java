@@ -21,7 +21,10 @@ public final class ExitCodes {
     /** MongoDB could not be reached (or refused the credentials). Nothing was done. */
     public static final int MONGODB_UNREACHABLE = 4;
 
-    /** The control command does not apply now (no active run to pause, the run is already paused, ...). Nothing changed. */
+    /**
+     * The control command does not apply now (no active run to pause, the run is already paused, ...), or a cleanup
+     * was refused (not allowed now, or its token no longer matches a dry run). Nothing changed.
+     */
     public static final int REFUSED = 5;
 
     /**
@@ -50,7 +53,7 @@ public final class ExitCodes {
             "2:bad command line (unknown option, missing or out-of-range value)",
             "3:unknown migration id (the message lists the declared ones)",
             "4:MongoDB unreachable or credentials refused",
-            "5:refused: no active run, or it is not in a state the command applies to",
+            "5:refused: no active run, or it is not in a state the command applies to; cleanup not allowed now or stale token",
             "6:finished with problems: documents dead-lettered, or verification differences",
             "7:the run was cancelled",
             "8:stopped before the end; the run resumes when started again (130/143 on Ctrl-C/SIGTERM)",

@@ -52,6 +52,7 @@ class StartupSummaryTests {
         assertThat(loader.getResource("application.yaml")).isNull();
         assertThat(CustomersApplication.defaultProperties()).containsEntry("spring.application.name", "customers")
                 .containsEntry("spring.thymeleaf.check-template-location", "false")
-                .containsEntry("management.endpoints.web.exposure.include", "health,info,dualwritejobs");
+                .containsEntry("management.endpoints.web.exposure.include",
+                        "health,info,dualwritejobs,dualwritecleanup");
     }
 }
