@@ -442,7 +442,7 @@ public class DualWriteProperties {
 
         /**
          * Whether phase changes are checked against the transitions and their prerequisites. When off, every valid
-         * phase is accepted (still one at a time, with compare-and-set and audit); meant for tests and sandboxes.
+         * phase is accepted (still with compare-and-set and the audit log); meant for tests and sandboxes.
          */
         private boolean enabled = true;
 
@@ -451,6 +451,32 @@ public class DualWriteProperties {
 
         /** Every requested phase change, accepted or refused: who, when, from, to, why. */
         private String auditCollection = "dualwrite_phase_audit";
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public String getPhasesCollection() {
+            return phasesCollection;
+        }
+
+        public void setPhasesCollection(String phasesCollection) {
+            this.phasesCollection = phasesCollection;
+        }
+
+        public String getAuditCollection() {
+            return auditCollection;
+        }
+
+        public void setAuditCollection(String auditCollection) {
+            this.auditCollection = auditCollection;
+        }
+    }
+
     /** Cleanup of the old shape (runbook step 6). */
     private final Cleanup cleanup = new Cleanup();
 
@@ -475,20 +501,6 @@ public class DualWriteProperties {
             this.enabled = enabled;
         }
 
-        public String getPhasesCollection() {
-            return phasesCollection;
-        }
-
-        public void setPhasesCollection(String phasesCollection) {
-            this.phasesCollection = phasesCollection;
-        }
-
-        public String getAuditCollection() {
-            return auditCollection;
-        }
-
-        public void setAuditCollection(String auditCollection) {
-            this.auditCollection = auditCollection;
         public String getCollection() {
             return collection;
         }

@@ -13,6 +13,7 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 import io.dualwrite.MigrationRegistry;
+import io.dualwrite.cleanup.CleanupHistory;
 import io.dualwrite.copier.JobStore;
 import io.dualwrite.guard.PhaseGuard;
 import io.dualwrite.guard.UnrepairedWrites;
@@ -119,12 +120,16 @@ public class DualWriteTogglzAutoConfiguration {
     PhaseGuard dualwritePhaseGuard(MigrationRegistry registry, PhaseHistory history, ObjectProvider<JobStore> jobs,
             ObjectProvider<InstanceRegistry> instances, ObjectProvider<UnrepairedWrites> unrepaired,
             MongoDatabaseFactory databaseFactory, DualWriteProperties properties,
-            ObjectProvider<StateRepository> states) {
+            ObjectProvider<StateRepository> states, ObjectProvider<CleanupHistory> cleanups) {
         MongoCollection<Document> repairs = databaseFactory.getMongoDatabase()
                 .getCollection(properties.getCollections().getRepairs());
         UnrepairedWrites pending = unrepaired.getIfAvailable(() -> migrationId -> repairs.countDocuments(
                 Filters.and(Filters.eq("migration", migrationId), Filters.eq("repaired", false))));
-        return new PhaseGuard(registry, history, jobs::getIfAvailable, instances::getIfAvailable, pending, null,
+        return new PhaseGuard(registry, history, jobs::getIfAvailable, instances::getIfAvailable, pending,
+                migrationId -> {
+                    CleanupHistory cleanup = cleanups.getIfAvailable();
+                    return cleanup != null && cleanup.isCleanedUp(migrationId);
+                },
                 migrationId -> Optional.ofNullable(PhaseToggleStates
                         .read(states.getObject().getFeatureState(new NamedFeature(migrationId))).phase()));
     }

@@ -11,6 +11,7 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
 import io.dualwrite.Phase;
+import io.dualwrite.cleanup.Cleanup;
 import io.dualwrite.copier.Copier;
 import io.dualwrite.copier.JobOptions;
 import io.dualwrite.copier.JobRun;
@@ -262,6 +263,11 @@ class PhaseGuardTests {
         assertThat(back.reason()).contains("the old shape is stale").contains("reverse-copy --migration " + PEOPLE);
         assertThat(guard.options(PEOPLE)).extracting(Decision::to, Decision::allowed)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(Phase.READ_NEW_WRITE_BOTH, false));
+
+        Cleanup cleanup = a.getBean(Cleanup.class);
+        cleanup.execute(PEOPLE, cleanup.plan(PEOPLE).token(), "ops");
+        assertThat(guard.check(PEOPLE, Phase.READ_NEW_WRITE_BOTH).reason())
+                .contains("the old shape has been cleaned up, so there is nothing to roll back to");
     }
 
     private Object firstId() {
