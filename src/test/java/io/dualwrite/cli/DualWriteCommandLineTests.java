@@ -286,7 +286,8 @@ class DualWriteCommandLineTests {
         Result unknownCommand = run("frobnicate");
         assertThat(unknownCommand.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(unknownCommand.err()).contains("Unmatched argument at index 0: 'frobnicate'");
-        assertUsageError(run(), "Missing command: one of copy, verify, status, pause, resume, cancel, rate, help");
+        assertUsageError(run(),
+                "Missing command: one of copy, verify, status, pause, resume, cancel, rate, repair, help");
         assertUsageError(run("status", "--mongodb-uri", "localhost:27017"), "Invalid value for option "
                 + "'--mongodb-uri': The connection string is invalid");
         assertThat(database.getCollection("dualwrite_jobs").countDocuments()).isZero();
