@@ -92,13 +92,16 @@ final class RepairStore {
 
     /**
      * Up to {@code limit} unrepaired records of any migration that are due: their next attempt is due, or (never
-     * attempted) they were recorded at least {@code delay} ago. Only {@code _id} and {@code migration}, oldest first.
+     * attempted) they were recorded at least {@code delay} ago (or hold no time at all). Only {@code _id} and
+     * {@code migration}, oldest first.
      */
     List<Document> due(Instant now, Duration delay, int limit) {
         Date current = Date.from(now);
+        Bson neverTried = Filters.eq(NEXT_ATTEMPT_AT, null);
         Bson due = Filters.and(Filters.eq(REPAIRED, false), Filters.or(
                 Filters.lte(NEXT_ATTEMPT_AT, current),
-                Filters.and(Filters.eq(NEXT_ATTEMPT_AT, null), Filters.lte(AT, Date.from(now.minus(delay))))));
+                Filters.and(neverTried, Filters.lte(AT, Date.from(now.minus(delay)))),
+                Filters.and(neverTried, Filters.eq(AT, null))));
         return collection.find(due).projection(Projections.include("_id", MIGRATION)).sort(Sorts.ascending("_id"))
                 .limit(limit).into(new ArrayList<>());
     }
