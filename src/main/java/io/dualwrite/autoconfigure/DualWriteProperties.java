@@ -509,4 +509,81 @@ public class DualWriteProperties {
             this.collection = collection;
         }
     }
+
+    /** The repair job: failed second writes completed under the version guard. */
+    private final Repair repair = new Repair();
+
+    public Repair getRepair() {
+        return repair;
+    }
+
+    /** The repair job that completes failed second writes recorded in the repairs collection. */
+    public static class Repair {
+
+        /** Run the repair loop in the background (the Java API and the repair command work either way). */
+        private boolean enabled = true;
+
+        /** Time between two passes of the background loop. */
+        private Duration interval = Duration.ofSeconds(10);
+
+        /** How long after a failure its first repair is attempted (the failed write settles first). */
+        private Duration delay = Duration.ofSeconds(10);
+
+        /** Records a pass of the background loop takes at most. */
+        private int batchSize = 100;
+
+        /** Longest wait before a record that failed to repair is attempted again (waits double from the interval). */
+        private Duration maxBackoff = Duration.ofMinutes(5);
+
+        /** How long a process holds a record it is repairing; another takes it over only after this. */
+        private Duration leaseTtl = Duration.ofSeconds(30);
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public Duration getInterval() {
+            return interval;
+        }
+
+        public void setInterval(Duration interval) {
+            this.interval = interval;
+        }
+
+        public Duration getDelay() {
+            return delay;
+        }
+
+        public void setDelay(Duration delay) {
+            this.delay = delay;
+        }
+
+        public int getBatchSize() {
+            return batchSize;
+        }
+
+        public void setBatchSize(int batchSize) {
+            this.batchSize = batchSize;
+        }
+
+        public Duration getMaxBackoff() {
+            return maxBackoff;
+        }
+
+        public void setMaxBackoff(Duration maxBackoff) {
+            this.maxBackoff = maxBackoff;
+        }
+
+        public Duration getLeaseTtl() {
+            return leaseTtl;
+        }
+
+        public void setLeaseTtl(Duration leaseTtl) {
+            this.leaseTtl = leaseTtl;
+        }
+    }
 }

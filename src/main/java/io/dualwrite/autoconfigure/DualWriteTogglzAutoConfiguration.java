@@ -18,6 +18,7 @@ import io.dualwrite.copier.JobStore;
 import io.dualwrite.guard.PhaseGuard;
 import io.dualwrite.guard.UnrepairedWrites;
 import io.dualwrite.instances.InstanceRegistry;
+import io.dualwrite.repair.Repairs;
 import org.bson.Document;
 import io.dualwrite.spi.PhaseSource;
 import io.dualwrite.toggle.ConsoleRefusalFilter;
@@ -120,11 +121,21 @@ public class DualWriteTogglzAutoConfiguration {
     PhaseGuard dualwritePhaseGuard(MigrationRegistry registry, PhaseHistory history, ObjectProvider<JobStore> jobs,
             ObjectProvider<InstanceRegistry> instances, ObjectProvider<UnrepairedWrites> unrepaired,
             MongoDatabaseFactory databaseFactory, DualWriteProperties properties,
-            ObjectProvider<StateRepository> states, ObjectProvider<CleanupHistory> cleanups) {
+            ObjectProvider<StateRepository> states, ObjectProvider<CleanupHistory> cleanups,
+            ObjectProvider<Repairs> repairJob) {
         MongoCollection<Document> repairs = databaseFactory.getMongoDatabase()
                 .getCollection(properties.getCollections().getRepairs());
-        UnrepairedWrites pending = unrepaired.getIfAvailable(() -> migrationId -> repairs.countDocuments(
-                Filters.and(Filters.eq("migration", migrationId), Filters.eq("repaired", false))));
+        UnrepairedWrites counted = migrationId -> repairs.countDocuments(
+                Filters.and(Filters.eq("migration", migrationId), Filters.eq("repaired", false)));
+        // looked up at each check: the repair job's beans depend on the phase source, which depends on this guard
+        UnrepairedWrites pending = migrationId -> {
+            UnrepairedWrites own = unrepaired.getIfAvailable();
+            if (own != null) {
+                return own.count(migrationId);
+            }
+            Repairs job = repairJob.getIfAvailable();
+            return job != null ? job.unrepaired(migrationId) : counted.count(migrationId);
+        };
         return new PhaseGuard(registry, history, jobs::getIfAvailable, instances::getIfAvailable, pending,
                 migrationId -> {
                     CleanupHistory cleanup = cleanups.getIfAvailable();

@@ -13,9 +13,10 @@ import picocli.CommandLine;
 
 /**
  * The command line of an application that declares dualwrite migrations: {@code copy}, {@code verify},
- * {@code status}, {@code pause}, {@code resume}, {@code cancel}, {@code rate} and {@code cleanup} (and
- * {@code help}). Each command starts the application's Spring context as a non-web application (no server, no instance registration), does its work
- * and closes the context. Wire it into your {@code main}:
+ * {@code status}, {@code pause}, {@code resume}, {@code cancel}, {@code rate}, {@code cleanup} and {@code repair}
+ * (and {@code help}). Each command starts the application's Spring context as a non-web application (no server, no
+ * instance registration, no background repair loop), does its work and closes the context. Wire it into your
+ * {@code main}:
  *
  * <pre class="code">
  * public static void main(String[] args) {
@@ -33,7 +34,7 @@ public final class DualWriteCommandLine {
 
     /** The command names, in the order {@code --help} lists them. */
     public static final List<String> COMMANDS = List.of("copy", "verify", "status", "pause", "resume", "cancel",
-            "rate", "cleanup", "help");
+            "rate", "cleanup", "repair", "help");
 
     /** How often plain progress lines are printed when standard error is not a terminal. */
     static final Duration DEFAULT_LINE_INTERVAL = Duration.ofSeconds(10);
@@ -153,6 +154,7 @@ public final class DualWriteCommandLine {
         commandLine.addSubcommand("cancel", new ControlCommand.Cancel(session));
         commandLine.addSubcommand("rate", new ControlCommand.Rate(session));
         commandLine.addSubcommand("cleanup", new CleanupCommand(session));
+        commandLine.addSubcommand("repair", new RepairCommand(session));
         commandLine.addSubcommand("help", new CommandLine.HelpCommand());
         Map<String, String> exitCodes = new LinkedHashMap<>();
         for (String line : ExitCodes.HELP) {

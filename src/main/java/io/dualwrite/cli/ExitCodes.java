@@ -6,7 +6,10 @@ package io.dualwrite.cli;
  */
 public final class ExitCodes {
 
-    /** The command did what it was asked: the run finished (and, for a verification, found nothing), or the change was made. */
+    /**
+     * The command did what it was asked: the run finished (and, for a verification, found nothing), the change was
+     * made, or (repair) nothing is left unrepaired.
+     */
     public static final int OK = 0;
 
     /** An unexpected error (a bug, or the application failed to start); the message says which. */
@@ -28,8 +31,8 @@ public final class ExitCodes {
     public static final int REFUSED = 5;
 
     /**
-     * The run finished with problems: a copy that dead-lettered documents, or a verification that found differences.
-     * The report lists them.
+     * The run finished with problems: a copy that dead-lettered documents, a verification that found differences, or
+     * a repair that left failed second writes unrepaired. The report lists them.
      */
     public static final int FINISHED_WITH_PROBLEMS = 6;
 
@@ -48,13 +51,13 @@ public final class ExitCodes {
 
     /** The lines {@code --help} prints under "Exit codes". */
     static final String[] HELP = {
-            "0:done: the run finished (a verification: clean), or the change was made",
+            "0:done: the run finished (a verification: clean), the change was made, or nothing is left to repair",
             "1:unexpected error, or the application failed to start",
             "2:bad command line (unknown option, missing or out-of-range value)",
             "3:unknown migration id (the message lists the declared ones)",
             "4:MongoDB unreachable or credentials refused",
             "5:refused: no active run, or it is not in a state the command applies to; cleanup not allowed now or stale token",
-            "6:finished with problems: documents dead-lettered, or verification differences",
+            "6:finished with problems: documents dead-lettered, verification differences, writes left unrepaired",
             "7:the run was cancelled",
             "8:stopped before the end; the run resumes when started again (130/143 on Ctrl-C/SIGTERM)",
             "9:the workers gave up after repeated failures; the run resumes when started again" };

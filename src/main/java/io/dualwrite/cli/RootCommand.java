@@ -13,8 +13,9 @@ import picocli.CommandLine.Spec;
 @Command(mixinStandardHelpOptions = true, versionProvider = RootCommand.Version.class,
         description = { "Operates the copier and the verifier of the application's migrations: backfill the new shape "
                 + "(copy), compare both shapes (verify), watch them (status) and control a run from any process "
-                + "(pause, resume, cancel, rate), and remove the old shape once every instance is done with it "
-                + "(cleanup). Runs, partitions, checkpoints and leases live in MongoDB, so any "
+                + "(pause, resume, cancel, rate), complete failed second writes (repair), and remove the old shape "
+                + "once every instance is done with it (cleanup). Runs, partitions, checkpoints and leases live in "
+                + "MongoDB, so any "
                 + "number of processes share one run.",
                 "", "MongoDB: --mongodb-uri, else MONGODB_URI or spring.mongodb.uri, else the embedded in-process "
                         + "server (which holds only this process's data)." },

@@ -199,7 +199,9 @@ final class Session {
                 "--spring.main.banner-mode=off",
                 "--spring.main.log-startup-info=false",
                 // a command-line process serves no traffic: it is no instance of the service
-                "--dualwrite.instances.enabled=false"));
+                "--dualwrite.instances.enabled=false",
+                // nor does it repair in the background (the repair command repairs once, in the foreground)
+                "--dualwrite.repair.enabled=false"));
         if (StringUtils.hasText(mongodbUri)) {
             arguments.add("--spring.mongodb.uri=" + mongodbUri);
         }

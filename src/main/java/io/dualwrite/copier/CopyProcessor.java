@@ -1,6 +1,7 @@
 package io.dualwrite.copier;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.HashMap;
@@ -14,7 +15,6 @@ import org.bson.conversions.Bson;
 
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoBulkWriteException;
-import com.mongodb.MongoWriteException;
 import com.mongodb.bulk.BulkWriteError;
 import com.mongodb.bulk.BulkWriteResult;
 import com.mongodb.client.MongoCollection;
@@ -26,13 +26,12 @@ import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.UpdateOneModel;
-import com.mongodb.client.model.Updates;
 import com.mongodb.client.model.WriteModel;
 
 import io.dualwrite.Shape;
 import io.dualwrite.internal.Bookkeeping;
+import io.dualwrite.internal.GuardedCopy;
 import io.dualwrite.internal.PhasedStore;
-import io.dualwrite.internal.Versions;
 
 /**
  * Copies a batch from the source shape to the target shape in one unordered bulk write, every document guarded by
@@ -50,7 +49,8 @@ import io.dualwrite.internal.Versions;
  * any concurrent write wins.</li>
  * </ul>
  * Documents the mapping cannot convert, and documents the target refuses (a unique index on another field), become
- * dead letters; the batch goes on.
+ * dead letters; the batch goes on. The rules for one document are {@link GuardedCopy}'s, which the repair job applies
+ * to one entity.
  */
 final class CopyProcessor implements BatchProcessor {
 
@@ -64,6 +64,8 @@ final class CopyProcessor implements BatchProcessor {
 
     private final boolean clearDeadLetters;
 
+    private final GuardedCopy guardedCopy;
+
     /** Whether the next batch is first inserted (most documents new to the target) or written guarded at once. */
     private volatile boolean insertFirst = true;
 
@@ -73,6 +75,7 @@ final class CopyProcessor implements BatchProcessor {
         this.runId = runId;
         this.clock = clock;
         this.clearDeadLetters = jobs.countDeadLetters(store.migration().id()) > 0;
+        this.guardedCopy = new GuardedCopy(store, Shape.OLD);
     }
 
     @Override
@@ -103,21 +106,15 @@ final class CopyProcessor implements BatchProcessor {
             long version = Bookkeeping.version(source, versionField);
             Document copy;
             boolean tombstone = Bookkeeping.isTombstone(source);
-            if (tombstone) {
-                Date at = source.getDate(Bookkeeping.DELETED_AT);
-                copy = Bookkeeping.tombstone(id, versionField, version, at != null ? at : Date.from(clock.instant()));
+            try {
+                copy = guardedCopy.copyOf(source, clock.instant());
             }
-            else {
-                try {
-                    copy = new Document("_id", id);
-                    copy.putAll(store.convert(source, Shape.OLD, Shape.NEW));
-                    copy.put(versionField, version);
-                    converted.add(id);
-                }
-                catch (RuntimeException ex) {
-                    deadLetter(id, "the mapping cannot convert it: " + describe(ex), result);
-                    continue;
-                }
+            catch (RuntimeException ex) {
+                deadLetter(id, "the mapping cannot convert it: " + describe(ex), result);
+                continue;
+            }
+            if (!tombstone) {
+                converted.add(id);
             }
             copies.add(copy);
             ids.add(id);
@@ -194,7 +191,7 @@ final class CopyProcessor implements BatchProcessor {
         }
         ReplaceOptions upsert = new ReplaceOptions().upsert(true);
         List<WriteModel<Document>> guarded = new ArrayList<>(pending.size());
-        pending.forEach(i -> guarded.add(new ReplaceOneModel<>(store.olderWriteThan(ids.get(i), versions.get(i)),
+        pending.forEach(i -> guarded.add(new ReplaceOneModel<>(guardedCopy.guard(ids.get(i), versions.get(i)),
                 copies.get(i), upsert)));
         BulkWriteResult written;
         try {
@@ -232,7 +229,7 @@ final class CopyProcessor implements BatchProcessor {
         for (Object index : collided) {
             int i = (Integer) index;
             Long storedVersion = stored.get(ids.get(i));
-            if (storedVersion != null && Versions.counter(storedVersion) >= Versions.counter(versions.get(i))) {
+            if (GuardedCopy.holdsAtLeast(storedVersion, versions.get(i))) {
                 result.add(Counts.SKIPPED, 1);
             }
             else {
@@ -253,34 +250,14 @@ final class CopyProcessor implements BatchProcessor {
         if (applied.isEmpty()) {
             return;
         }
-        MongoCollection<Document> target = store.shape(Shape.NEW).collection();
         Map<Object, Document> current = currentInSource(applied, lowest, highest);
-        Date now = Date.from(clock.instant());
+        Instant now = clock.instant();
         for (int i = 0; i < applied.size(); i++) {
             Object id = applied.get(i);
-            Document now_ = current.get(id);
-            long copied = appliedVersions.get(i);
-            if (now_ != null && !Bookkeeping.isTombstone(now_)) {
-                continue;
+            // a withdrawn copy is removed at once: a retried batch would no longer read the deleted document
+            if (guardedCopy.withdrawIfDeleted(id, appliedVersions.get(i), current.get(id), now)) {
+                result.add(Counts.DELETES_CAUGHT, 1);
             }
-            long tombstoneVersion = now_ != null ? Bookkeeping.version(now_, store.versionField())
-                    : Versions.next(copied);
-            if (Versions.counter(tombstoneVersion) <= Versions.counter(copied)) {
-                tombstoneVersion = Versions.next(copied);
-            }
-            Bson exactlyTheCopy = Filters.and(Filters.eq("_id", id), Filters.eq(store.versionField(), copied),
-                    Filters.exists(Bookkeeping.DELETED, false));
-            long matched;
-            try {
-                matched = target.replaceOne(exactlyTheCopy,
-                        Bookkeeping.tombstone(id, store.versionField(), tombstoneVersion, now)).getMatchedCount();
-            }
-            catch (MongoWriteException refused) {
-                // the target refuses the tombstone (e.g. a unique index on a field tombstones lack): remove the copy
-                // itself, now; a retried batch would no longer read the deleted document and never come back to it
-                matched = target.deleteOne(exactlyTheCopy).getDeletedCount();
-            }
-            result.add(Counts.DELETES_CAUGHT, matched);
         }
     }
 
@@ -298,21 +275,17 @@ final class CopyProcessor implements BatchProcessor {
                 result.add(Counts.SKIPPED, 1);
                 continue;
             }
-            Document fields;
+            Bson update;
             try {
-                fields = store.convert(source, Shape.OLD, Shape.NEW);
+                update = guardedCopy.withinDocumentUpdate(source);
                 converted.add(id);
             }
             catch (RuntimeException ex) {
                 deadLetter(id, "the mapping cannot convert it: " + describe(ex), result);
                 continue;
             }
-            List<Bson> sets = new ArrayList<>();
-            fields.forEach((field, value) -> sets.add(Updates.set(field, value)));
-            sets.add(Updates.set(Bookkeeping.SHAPES, List.of(Shape.OLD.tag(), Shape.NEW.tag())));
             long version = Bookkeeping.version(source, versionField);
-            writes.add(new UpdateOneModel<>(Filters.and(store.atVersion(id, version),
-                    Filters.exists(Bookkeeping.DELETED, false)), Updates.combine(sets)));
+            writes.add(new UpdateOneModel<>(guardedCopy.withinDocumentFilter(id, version), update));
         }
         if (!writes.isEmpty()) {
             BulkWriteResult written = collection.bulkWrite(writes, new BulkWriteOptions().ordered(false));
