@@ -109,3 +109,4 @@ final class RecordingListener implements JobListener {
         }
         return thread;
     }
+}
