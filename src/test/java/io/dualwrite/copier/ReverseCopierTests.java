@@ -28,7 +28,6 @@ import io.dualwrite.fixtures.Person;
 import io.dualwrite.fixtures.PersonRepository;
 import io.dualwrite.fixtures.TestMigrations;
 import io.dualwrite.internal.Bookkeeping;
-import io.dualwrite.internal.Versions;
 
 /**
  * The reverse copy and the reverse verification on the two fixture migrations, with writes between the steps but not
@@ -405,10 +404,5 @@ class ReverseCopierTests {
         Member member = members(instance).findById(id).orElseThrow();
         member.setEmail(email);
         return members(instance).save(member);
-    }
-
-    @SuppressWarnings("unused")
-    private static long versionFloor(int writes) {
-        return Versions.floor(writes);
     }
 }
