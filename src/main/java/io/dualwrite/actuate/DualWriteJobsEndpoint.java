@@ -30,19 +30,22 @@ import io.dualwrite.copier.JobOperations;
 import io.dualwrite.copier.JobOptions;
 import io.dualwrite.copier.JobReport;
 import io.dualwrite.copier.JobRun;
+import io.dualwrite.copier.ReverseCopier;
+import io.dualwrite.copier.ReverseVerifier;
 import io.dualwrite.copier.Verifier;
 import io.dualwrite.spi.PhaseSource;
 
 /**
- * The Actuator endpoint {@code dualwritejobs}: the copy and verification runs of every migration, and control of the
- * active one.
+ * The Actuator endpoint {@code dualwritejobs}: the copy and verification runs of every migration (and the reverse
+ * ones, for a rollback from {@code READ_NEW_WRITE_NEW}), and control of the active one.
  * <ul>
  * <li>{@code GET /actuator/dualwritejobs}: every migration's phase, active and latest finished copy and verification,
- * and dead-letter count;</li>
+ * reverse copy and reverse verification, and dead-letter counts;</li>
  * <li>{@code GET /actuator/dualwritejobs/{migration}}: the same for one migration in full, with the verification's
  * examples (field diffs) and the first {@value #DEAD_LETTERS_SHOWN} dead letters;</li>
  * <li>{@code POST /actuator/dualwritejobs/{migration}} with a JSON body
- * {@code {"action": "start|pause|resume|cancel|rate", "job": "copy|verify", "rate": n, "workers": n}}: starts a run
+ * {@code {"action": "start|pause|resume|cancel|rate", "job": "copy|verify|reverse-copy|reverse-verify", "rate": n,
+ * "workers": n}}: starts a run
  * with workers in this process, or changes the active run (for every process working on it).</li>
  * </ul>
  * Bad input (an unknown migration, action or job, a bad number, no active run to change) is answered with 400 and a
@@ -65,14 +68,20 @@ public class DualWriteJobsEndpoint {
 
     private final Verifier verifier;
 
+    private final ReverseCopier reverseCopier;
+
+    private final ReverseVerifier reverseVerifier;
+
     private final Clock clock;
 
     public DualWriteJobsEndpoint(MigrationRegistry registry, PhaseSource phases, Copier copier, Verifier verifier,
-            Clock clock) {
+            ReverseCopier reverseCopier, ReverseVerifier reverseVerifier, Clock clock) {
         this.registry = registry;
         this.phases = phases;
         this.copier = copier;
         this.verifier = verifier;
+        this.reverseCopier = reverseCopier;
+        this.reverseVerifier = reverseVerifier;
         this.clock = clock;
     }
 
@@ -101,7 +110,7 @@ public class DualWriteJobsEndpoint {
      *
      * @param migration the migration id (path)
      * @param action {@code start}, {@code pause}, {@code resume}, {@code cancel} or {@code rate}
-     * @param job {@code copy} (default) or {@code verify}
+     * @param job {@code copy} (default), {@code verify}, {@code reverse-copy} or {@code reverse-verify}
      * @param rate for {@code rate}: documents per second for the whole run, 0 for none; for {@code start}: the
      * limit of a new run
      * @param workers for {@code start}: worker threads in this process
@@ -117,9 +126,14 @@ public class DualWriteJobsEndpoint {
             kind = JobKind.fromTag(job == null ? "copy" : job.trim().toLowerCase(Locale.ROOT));
         }
         catch (IllegalArgumentException ex) {
-            return badRequest("job must be copy or verify, got '" + job + "'");
+            return badRequest("job must be " + JobKind.tags() + ", got '" + job + "'");
         }
-        JobOperations operations = kind == JobKind.COPY ? copier : verifier;
+        JobOperations operations = switch (kind) {
+            case COPY -> copier;
+            case VERIFY -> verifier;
+            case REVERSE_COPY -> reverseCopier;
+            case REVERSE_VERIFY -> reverseVerifier;
+        };
         if (action == null || action.isBlank()) {
             return badRequest("action is required: one of start, pause, resume, cancel, rate");
         }
@@ -177,8 +191,12 @@ public class DualWriteJobsEndpoint {
         List<DeadLetterView> deadLetters = details
                 ? copier.deadLetters(id, DEAD_LETTERS_SHOWN).stream().map(DeadLetterView::of).toList()
                 : null;
+        List<DeadLetterView> reverseDeadLetters = details
+                ? reverseCopier.deadLetters(id, DEAD_LETTERS_SHOWN).stream().map(DeadLetterView::of).toList()
+                : null;
         return new MigrationJobs(id, phases.currentPhase(id).name(), jobs(copier, id, now, details),
-                jobs(verifier, id, now, details), deadLetterCount, deadLetters);
+                jobs(verifier, id, now, details), deadLetterCount, deadLetters, jobs(reverseCopier, id, now, details),
+                jobs(reverseVerifier, id, now, details), reverseCopier.deadLetterCount(id), reverseDeadLetters);
     }
 
     private static Jobs jobs(JobOperations operations, String id, Instant now, boolean details) {
@@ -248,10 +266,16 @@ public class DualWriteJobsEndpoint {
     /**
      * One migration's jobs.
      *
-     * @param deadLetters the first dead letters, in the details only
+     * @param deadLetters the first dead letters of the copy, in the details only
+     * @param reverseCopy the reverse copy runs (new to old, for a rollback from {@code READ_NEW_WRITE_NEW})
+     * @param reverseVerify the reverse verification runs
+     * @param reverseDeadLetterCount dead letters of the reverse copy (new documents it could not write to old)
+     * @param reverseDeadLetters the first of them, in the details only
      */
     public record MigrationJobs(String migration, String phase, Jobs copy, Jobs verify, long deadLetterCount,
-            @JsonInclude(JsonInclude.Include.NON_NULL) List<DeadLetterView> deadLetters) {
+            @JsonInclude(JsonInclude.Include.NON_NULL) List<DeadLetterView> deadLetters, Jobs reverseCopy,
+            Jobs reverseVerify, long reverseDeadLetterCount,
+            @JsonInclude(JsonInclude.Include.NON_NULL) List<DeadLetterView> reverseDeadLetters) {
     }
 
     /** The runs of one kind: the active one, the latest finished one, and the latest whatever its status. */
@@ -266,7 +290,9 @@ public class DualWriteJobsEndpoint {
      * A run, for JSON.
      *
      * @param eta estimated time left ("4m05s"), null when unknown or over
-     * @param clean verifications: whether it finished and found nothing; null for copies
+     * @param clean verifications (either way): whether it finished and found nothing; null for copies
+     * @param handedEverythingBack reverse copies, once over: whether the run handed every entity back to the old
+     * shape ({@link JobRun#handedEverythingBack()}); null otherwise
      * @param examples verifications, in the details: differences with their field diffs
      */
     public record RunView(String id, String kind, String status, String startedAt, String finishedAt,
@@ -274,17 +300,20 @@ public class DualWriteJobsEndpoint {
             long estimatedTotal, long processed, double percentDone, double averageRate, String eta, int partitions,
             int partitionsDone, double rate, Map<String, Long> counts, String summary,
             @JsonInclude(JsonInclude.Include.NON_NULL) Boolean clean,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Boolean handedEverythingBack,
             @JsonInclude(JsonInclude.Include.NON_NULL) List<DifferenceView> examples) {
 
         static RunView of(JobRun run, Instant now, boolean details) {
             Duration eta = run.eta(now);
-            Boolean clean = run.kind() == JobKind.VERIFY && !run.status().isActive() ? run.isClean() : null;
+            Boolean clean = run.kind().isVerification() && !run.status().isActive() ? run.isClean() : null;
+            Boolean handedBack = run.kind() == JobKind.REVERSE_COPY && !run.status().isActive()
+                    ? run.handedEverythingBack() : null;
             return new RunView(run.id(), run.kind().tag(), run.status().name(), text(run.startedAt()),
                     text(run.finishedAt()), run.startedBy(), run.phaseAtStart().name(), run.allWritingBothAtStart(),
                     run.startCondition(), run.estimatedTotal(), run.processed(),
                     Math.round(run.fractionDone() * 1000) / 10d, Math.round(run.averageRate(now) * 10) / 10d,
                     eta == null ? null : JobReport.format(eta), run.partitions(), run.partitionsDone(), run.rate(),
-                    new TreeMap<>(run.counts()), JobReport.summary(run), clean,
+                    new TreeMap<>(run.counts()), JobReport.summary(run), clean, handedBack,
                     details ? run.examples().stream().map(DifferenceView::of).toList() : null);
         }
 

@@ -25,6 +25,8 @@ import io.dualwrite.copier.JobMetrics;
 import io.dualwrite.copier.JobOptions;
 import io.dualwrite.copier.JobSettings;
 import io.dualwrite.copier.JobStore;
+import io.dualwrite.copier.ReverseCopier;
+import io.dualwrite.copier.ReverseVerifier;
 import io.dualwrite.copier.Sleeper;
 import io.dualwrite.copier.StartCondition;
 import io.dualwrite.copier.Verifier;
@@ -35,8 +37,9 @@ import io.dualwrite.spi.PhaseSource;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * The copier and the verifier ({@code dualwrite.copier.*}): their shared job engine and store, with Micrometer
- * meters when a {@link MeterRegistry} is present.
+ * The copier and the verifier, and their reverse counterparts for a rollback from {@code READ_NEW_WRITE_NEW}
+ * ({@code dualwrite.copier.*}, shared): their job engine and store, with Micrometer meters when a
+ * {@link MeterRegistry} is present.
  */
 @AutoConfiguration(after = { DualWriteAutoConfiguration.class, DualWriteTogglzAutoConfiguration.class,
         DualWriteInstancesAutoConfiguration.class },
@@ -102,6 +105,20 @@ public class DualWriteCopierAutoConfiguration {
     Verifier dualwriteVerifier(JobEngine engine, MigrationRegistry registry, DualWriteProperties properties,
             Clock clock) {
         return new Verifier(engine, registry, defaults(properties), clock);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    ReverseCopier dualwriteReverseCopier(JobEngine engine, MigrationRegistry registry, DualWriteProperties properties,
+            Clock clock) {
+        return new ReverseCopier(engine, registry, defaults(properties), clock);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    ReverseVerifier dualwriteReverseVerifier(JobEngine engine, MigrationRegistry registry,
+            DualWriteProperties properties, Clock clock) {
+        return new ReverseVerifier(engine, registry, defaults(properties), clock);
     }
 
     private static JobOptions defaults(DualWriteProperties properties) {

@@ -13,6 +13,8 @@ import org.springframework.context.annotation.Bean;
 import io.dualwrite.MigrationRegistry;
 import io.dualwrite.actuate.DualWriteJobsEndpoint;
 import io.dualwrite.copier.Copier;
+import io.dualwrite.copier.ReverseCopier;
+import io.dualwrite.copier.ReverseVerifier;
 import io.dualwrite.copier.Verifier;
 import io.dualwrite.spi.PhaseSource;
 
@@ -24,14 +26,15 @@ import io.dualwrite.spi.PhaseSource;
 @AutoConfiguration(after = DualWriteCopierAutoConfiguration.class)
 @ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.annotation.Endpoint")
 @ConditionalOnBooleanProperty(name = "dualwrite.enabled", matchIfMissing = true)
-@ConditionalOnBean({ Copier.class, Verifier.class, PhaseSource.class })
+@ConditionalOnBean({ Copier.class, Verifier.class, ReverseCopier.class, ReverseVerifier.class, PhaseSource.class })
 @ConditionalOnAvailableEndpoint(DualWriteJobsEndpoint.class)
 public class DualWriteEndpointAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
     DualWriteJobsEndpoint dualWriteJobsEndpoint(MigrationRegistry registry, PhaseSource phaseSource, Copier copier,
-            Verifier verifier, Clock clock) {
-        return new DualWriteJobsEndpoint(registry, phaseSource, copier, verifier, clock);
+            Verifier verifier, ReverseCopier reverseCopier, ReverseVerifier reverseVerifier, Clock clock) {
+        return new DualWriteJobsEndpoint(registry, phaseSource, copier, verifier, reverseCopier, reverseVerifier,
+                clock);
     }
 }

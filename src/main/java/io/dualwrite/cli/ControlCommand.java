@@ -6,12 +6,10 @@ import java.util.concurrent.Callable;
 
 import org.springframework.context.ConfigurableApplicationContext;
 
-import io.dualwrite.copier.Copier;
 import io.dualwrite.copier.JobKind;
 import io.dualwrite.copier.JobOperations;
 import io.dualwrite.copier.JobReport;
 import io.dualwrite.copier.JobRun;
-import io.dualwrite.copier.Verifier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -32,8 +30,9 @@ abstract class ControlCommand implements Callable<Integer> {
     @Option(names = "--migration", required = true, paramLabel = "ID", description = "The migration id.")
     String migrationId;
 
-    @Option(names = "--job", paramLabel = "copy|verify", defaultValue = "copy",
-            converter = JobKindConverter.class, description = "Which run: copy (default) or verify.")
+    @Option(names = "--job", paramLabel = "copy|verify|reverse-copy|reverse-verify", defaultValue = "copy",
+            converter = JobKindConverter.class,
+            description = "Which run: copy (default), verify, reverse-copy or reverse-verify.")
     JobKind job;
 
     ControlCommand(Session session) {
@@ -45,8 +44,7 @@ abstract class ControlCommand implements Callable<Integer> {
         validate();
         return session.run(context -> {
             Session.requireMigration(context, migrationId);
-            JobOperations operations = job == JobKind.COPY ? context.getBean(Copier.class)
-                    : context.getBean(Verifier.class);
+            JobOperations operations = JobCommand.operations(context, job);
             JobRun run;
             try {
                 run = apply(operations);
@@ -75,7 +73,7 @@ abstract class ControlCommand implements Callable<Integer> {
         return job.tag() + " run " + run.id() + " of '" + run.migrationId() + "'";
     }
 
-    /** {@code copy} or {@code verify}, in any case. */
+    /** {@code copy}, {@code verify}, {@code reverse-copy} or {@code reverse-verify}, in any case. */
     static final class JobKindConverter implements picocli.CommandLine.ITypeConverter<JobKind> {
 
         @Override
@@ -84,8 +82,8 @@ abstract class ControlCommand implements Callable<Integer> {
                 return JobKind.fromTag(value.toLowerCase(Locale.ROOT));
             }
             catch (IllegalArgumentException ex) {
-                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not a job: use copy or "
-                        + "verify");
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not a job: use "
+                        + JobKind.tags());
             }
         }
     }
@@ -109,7 +107,7 @@ abstract class ControlCommand implements Callable<Integer> {
         String done(JobRun run) {
             return String.format(Locale.ROOT, "Paused %s at %.0f%%: its workers finish their batch and wait. "
                     + "Resume with 'resume --migration %s%s'.", runName(run), run.fractionDone() * 100, migrationId,
-                    job == JobKind.VERIFY ? " --job verify" : "");
+                    job == JobKind.COPY ? "" : " --job " + job.tag());
         }
     }
 

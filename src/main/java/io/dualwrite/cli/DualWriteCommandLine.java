@@ -33,8 +33,8 @@ import picocli.CommandLine;
 public final class DualWriteCommandLine {
 
     /** The command names, in the order {@code --help} lists them. */
-    public static final List<String> COMMANDS = List.of("copy", "verify", "status", "pause", "resume", "cancel",
-            "rate", "cleanup", "repair", "help");
+    public static final List<String> COMMANDS = List.of("copy", "verify", "reverse-copy", "reverse-verify", "status",
+            "pause", "resume", "cancel", "rate", "cleanup", "repair", "help");
 
     /** How often plain progress lines are printed when standard error is not a terminal. */
     static final Duration DEFAULT_LINE_INTERVAL = Duration.ofSeconds(10);
@@ -148,6 +148,8 @@ public final class DualWriteCommandLine {
         commandLine.setCommandName(commandName);
         commandLine.addSubcommand("copy", new CopyCommand(session));
         commandLine.addSubcommand("verify", new VerifyCommand(session));
+        commandLine.addSubcommand("reverse-copy", new ReverseCopyCommand(session));
+        commandLine.addSubcommand("reverse-verify", new ReverseVerifyCommand(session));
         commandLine.addSubcommand("status", new StatusCommand(session));
         commandLine.addSubcommand("pause", new ControlCommand.Pause(session));
         commandLine.addSubcommand("resume", new ControlCommand.Resume(session));

@@ -22,6 +22,8 @@ import io.dualwrite.copier.JobOptions;
 import io.dualwrite.copier.JobReport;
 import io.dualwrite.copier.JobRun;
 import io.dualwrite.copier.JobStatus;
+import io.dualwrite.copier.ReverseCopier;
+import io.dualwrite.copier.ReverseVerifier;
 import io.dualwrite.copier.Verifier;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -29,7 +31,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code copy} and {@code verify}: join the migration's active run or start one, work on it with this process's
+ * {@code copy}, {@code verify}, {@code reverse-copy} and {@code reverse-verify}: join the migration's active run or
+ * start one, work on it with this process's
  * workers while a progress bar shows the whole run, then print the report. Ctrl-C or SIGTERM stops the workers in an
  * orderly way (they finish their batch, checkpoint and release their partitions), so a later run resumes.
  */
@@ -119,8 +122,7 @@ abstract class JobCommand implements Callable<Integer> {
     private int work(ConfigurableApplicationContext context, UnaryOperator<JobOptions> overrides)
             throws InterruptedException {
         Session.requireMigration(context, migrationId);
-        JobOperations operations = kind == JobKind.COPY ? context.getBean(Copier.class)
-                : context.getBean(Verifier.class);
+        JobOperations operations = operations(context, kind);
         Clock clock = context.getBean(Clock.class);
         PrintWriter out = session.out();
         PrintWriter err = session.err();
@@ -187,7 +189,7 @@ abstract class JobCommand implements Callable<Integer> {
         }
         if (run.status() == JobStatus.PAUSED) {
             err.println("The run is paused: the workers wait until it is resumed ('resume --migration " + migrationId
-                    + (kind == JobKind.VERIFY ? " --job verify" : "") + "').");
+                    + (kind == JobKind.COPY ? "" : " --job " + kind.tag()) + "').");
         }
         err.flush();
     }
@@ -196,7 +198,7 @@ abstract class JobCommand implements Callable<Integer> {
         PrintWriter out = session.out();
         PrintWriter err = session.err();
         JobRun run = handle.run();
-        String what = kind == JobKind.COPY ? "Copy" : "Verification";
+        String what = what(kind);
         if (handle.failure() != null) {
             out.println(what + " run " + run.id() + " so far: " + JobReport.summary(run));
             err.println("The workers of this process gave up after repeated failures: " + handle.failure().getMessage()
@@ -209,7 +211,8 @@ abstract class JobCommand implements Callable<Integer> {
                 Duration took = Duration.between(run.startedAt(), run.finishedAt());
                 out.println(what + " run " + run.id() + " of '" + migrationId + "' finished in "
                         + JobReport.format(took) + ": " + JobReport.summary(run));
-                return kind == JobKind.COPY ? reportCopy(context, run) : reportVerification(run);
+                return kind == JobKind.COPY ? reportCopy(context, run)
+                        : kind == JobKind.REVERSE_COPY ? reportReverseCopy(context, run) : reportVerification(run);
             }
             case CANCELLED -> {
                 out.println(what + " run " + run.id() + " of '" + migrationId + "' was cancelled at "
@@ -254,9 +257,50 @@ abstract class JobCommand implements Callable<Integer> {
         return ExitCodes.FINISHED_WITH_PROBLEMS;
     }
 
+    private int reportReverseCopy(ConfigurableApplicationContext context, JobRun run) {
+        PrintWriter err = session.err();
+        if (!run.allWritingBothAtStart()) {
+            err.println("Note: this reverse copy started while not every instance wrote both shapes ("
+                    + run.startCondition() + "): it wrote the old shape on new's behalf and handed nothing back. That "
+                    + "is what going back to READ_NEW_WRITE_BOTH needs (with a clean reverse-verify); going back to "
+                    + "READ_OLD_WRITE_BOTH needs another reverse copy once every instance is in READ_NEW_WRITE_BOTH.");
+        }
+        else if (run.newOnly() > 0) {
+            err.printf(Locale.ROOT, "Note: %,d document(s) are still decided by the new shape alone (written while this "
+                    + "run went on); run the reverse copy again before going back to READ_OLD_WRITE_BOTH.%n",
+                    run.newOnly());
+        }
+        else {
+            err.println("Every entity is handed back to the old shape: going back to READ_OLD_WRITE_BOTH is safe once "
+                    + "a reverse-verify is clean.");
+        }
+        long deadLettered = run.count(Counts.DEAD_LETTERED);
+        if (deadLettered == 0) {
+            return ExitCodes.OK;
+        }
+        ReverseCopier copier = context.getBean(ReverseCopier.class);
+        long total = copier.deadLetterCount(migrationId);
+        err.printf(Locale.ROOT, "Warning: %,d new document(s) could not be copied to the old shape and were "
+                + "dead-lettered; the reverse copy of the migration has %,d dead letter(s) in all (collection "
+                + "dualwrite_dead_letters, kind reverse-copy). Fix the documents or the mapping and run reverse-copy "
+                + "again: the next run retries them.%n", deadLettered, total);
+        for (DeadLetter letter : copier.deadLetters(migrationId, DEAD_LETTERS_SHOWN)) {
+            err.println("  " + letter.documentId() + ": " + letter.error());
+        }
+        if (total > DEAD_LETTERS_SHOWN) {
+            err.printf(Locale.ROOT, "  ... and %,d more%n", total - DEAD_LETTERS_SHOWN);
+        }
+        return ExitCodes.FINISHED_WITH_PROBLEMS;
+    }
+
     private int reportVerification(JobRun run) {
         if (run.isClean()) {
-            session.out().println("Clean: every document of the old shape has its match in the new shape.");
+            session.out().println(kind == JobKind.REVERSE_VERIFY
+                    ? String.format(Locale.ROOT, "Clean: every document of the new shape has its match in the old "
+                            + "shape%s.", run.newOnly() == 0 ? "" : String.format(Locale.ROOT, " (%,d still decided "
+                                    + "by the new shape alone, not compared: hand them back with reverse-copy once "
+                                    + "every instance is in READ_NEW_WRITE_BOTH)", run.newOnly()))
+                    : "Clean: every document of the old shape has its match in the new shape.");
             return ExitCodes.OK;
         }
         PrintWriter out = session.out();
@@ -270,6 +314,26 @@ abstract class JobCommand implements Callable<Integer> {
                     + "dualwrite_repairs).%n", run.count(Counts.UNREPAIRED));
         }
         return ExitCodes.FINISHED_WITH_PROBLEMS;
+    }
+
+    /** The bean that runs jobs of a kind. */
+    static JobOperations operations(ConfigurableApplicationContext context, JobKind kind) {
+        return switch (kind) {
+            case COPY -> context.getBean(Copier.class);
+            case VERIFY -> context.getBean(Verifier.class);
+            case REVERSE_COPY -> context.getBean(ReverseCopier.class);
+            case REVERSE_VERIFY -> context.getBean(ReverseVerifier.class);
+        };
+    }
+
+    /** "Copy", "Verification", "Reverse copy", "Reverse verification". */
+    static String what(JobKind kind) {
+        return switch (kind) {
+            case COPY -> "Copy";
+            case VERIFY -> "Verification";
+            case REVERSE_COPY -> "Reverse copy";
+            case REVERSE_VERIFY -> "Reverse verification";
+        };
     }
 
     /** The differences with their field diffs, two lines or more each. */

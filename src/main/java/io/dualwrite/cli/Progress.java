@@ -94,7 +94,7 @@ final class Progress implements AutoCloseable {
     static String message(JobRun run, double recentRate, Instant now) {
         double docsPerSecond = recentRate > 0 ? recentRate : run.averageRate(now);
         Duration eta = run.eta(now);
-        String counters = run.kind() == JobKind.COPY
+        String counters = run.kind().isCopy()
                 ? String.format(Locale.ROOT, "copied %,d, skipped %,d, dead %,d", run.count(Counts.COPIED),
                         run.count(Counts.SKIPPED), run.count(Counts.DEAD_LETTERED))
                 : String.format(Locale.ROOT, "missing %,d, stale %,d, different %,d, extra %,d, unconvertible %,d",

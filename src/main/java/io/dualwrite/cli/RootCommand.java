@@ -12,10 +12,11 @@ import picocli.CommandLine.Spec;
 /** The top command: the options every command shares; without a command it prints the usage. */
 @Command(mixinStandardHelpOptions = true, versionProvider = RootCommand.Version.class,
         description = { "Operates the copier and the verifier of the application's migrations: backfill the new shape "
-                + "(copy), compare both shapes (verify), watch them (status) and control a run from any process "
-                + "(pause, resume, cancel, rate), complete failed second writes (repair), and remove the old shape "
-                + "once every instance is done with it (cleanup). Runs, partitions, checkpoints and leases live in "
-                + "MongoDB, so any "
+                + "(copy), compare both shapes (verify), the same back from the new shape to the old one for a "
+                + "rollback from READ_NEW_WRITE_NEW (reverse-copy, reverse-verify), watch them (status), control a "
+                + "run from any process (pause, resume, cancel, rate), complete failed second writes (repair), and "
+                + "remove the old shape once every instance is done with it (cleanup). Runs, partitions, checkpoints "
+                + "and leases live in MongoDB, so any "
                 + "number of processes share one run.",
                 "", "MongoDB: --mongodb-uri, else MONGODB_URI or spring.mongodb.uri, else the embedded in-process "
                         + "server (which holds only this process's data)." },

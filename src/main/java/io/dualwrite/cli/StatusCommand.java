@@ -18,6 +18,8 @@ import io.dualwrite.copier.JobOperations;
 import io.dualwrite.copier.JobReport;
 import io.dualwrite.copier.JobRun;
 import io.dualwrite.copier.JobStatus;
+import io.dualwrite.copier.ReverseCopier;
+import io.dualwrite.copier.ReverseVerifier;
 import io.dualwrite.copier.Verifier;
 import io.dualwrite.spi.PhaseSource;
 import picocli.CommandLine.Command;
@@ -27,7 +29,8 @@ import picocli.CommandLine.Option;
 @Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
         description = { "Shows, for one migration or all of them: the phase, the active copy and verification runs "
                 + "with their progress, rate and ETA, the latest finished ones with their results, and the dead "
-                + "letters. Reads MongoDB only; changes nothing." },
+                + "letters; the reverse copy and reverse verification runs too, once there are any. Reads MongoDB "
+                + "only; changes nothing." },
         exitCodeListHeading = "%nExit codes:%n")
 final class StatusCommand implements Callable<Integer> {
 
@@ -65,11 +68,25 @@ final class StatusCommand implements Callable<Integer> {
         PhaseSource phases = context.getBean(PhaseSource.class);
         Copier copier = context.getBean(Copier.class);
         Verifier verifier = context.getBean(Verifier.class);
+        ReverseCopier reverseCopier = context.getBean(ReverseCopier.class);
+        ReverseVerifier reverseVerifier = context.getBean(ReverseVerifier.class);
         Instant now = context.getBean(Clock.class).instant();
         for (String id : ids) {
             out.println(id + ": phase " + phases.currentPhase(id));
             runs(out, "copy:  ", copier, id, now);
             runs(out, "verify:", verifier, id, now);
+            if (reverseCopier.latest(id).isPresent() || reverseVerifier.latest(id).isPresent()) {
+                runs(out, "reverse-copy:  ", reverseCopier, id, now);
+                runs(out, "reverse-verify:", reverseVerifier, id, now);
+                long reverseDeadLetters = reverseCopier.deadLetterCount(id);
+                if (reverseDeadLetters > 0) {
+                    out.printf(Locale.ROOT, "  reverse-copy dead letters: %,d%n", reverseDeadLetters);
+                    for (DeadLetter letter : reverseCopier.deadLetters(id, DEAD_LETTERS_SHOWN)) {
+                        out.println("    " + letter.documentId() + " (run " + letter.runId() + ", " + letter.at()
+                                + "): " + letter.error());
+                    }
+                }
+            }
             long deadLetters = copier.deadLetterCount(id);
             out.printf(Locale.ROOT, "  dead letters: %,d%n", deadLetters);
             for (DeadLetter letter : copier.deadLetters(id, DEAD_LETTERS_SHOWN)) {
@@ -115,6 +132,11 @@ final class StatusCommand implements Callable<Integer> {
         if (run.kind() == JobKind.COPY) {
             text += "; started while every instance wrote both: " + (run.allWritingBothAtStart() ? "yes" : "no ("
                     + run.startCondition() + ")");
+        }
+        if (run.kind() == JobKind.REVERSE_COPY) {
+            text += "; handed everything back to old: " + (run.handedEverythingBack() ? "yes" : "no ("
+                    + (run.allWritingBothAtStart() ? run.newOnly() + " still decided by new"
+                            : "not every instance wrote both: " + run.startCondition()) + ")");
         }
         return text;
     }

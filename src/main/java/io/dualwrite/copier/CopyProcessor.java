@@ -1,7 +1,6 @@
 package io.dualwrite.copier;
 
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.HashMap;
@@ -9,12 +8,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 import org.bson.Document;
 import org.bson.conversions.Bson;
 
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoBulkWriteException;
+import com.mongodb.MongoWriteException;
 import com.mongodb.bulk.BulkWriteError;
 import com.mongodb.bulk.BulkWriteResult;
 import com.mongodb.client.MongoCollection;
@@ -26,16 +27,18 @@ import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.UpdateOneModel;
+import com.mongodb.client.model.Updates;
 import com.mongodb.client.model.WriteModel;
 
 import io.dualwrite.Shape;
 import io.dualwrite.internal.Bookkeeping;
-import io.dualwrite.internal.GuardedCopy;
 import io.dualwrite.internal.PhasedStore;
+import io.dualwrite.internal.Versions;
 
 /**
  * Copies a batch from the source shape to the target shape in one unordered bulk write, every document guarded by
- * its version:
+ * its version. The copy goes from old to new ({@link JobKind#COPY}) or, on the way back from
+ * {@code READ_NEW_WRITE_NEW}, from new to old ({@link JobKind#REVERSE_COPY}; see "The reverse copy" below):
  * <ul>
  * <li>two collections: replace-or-insert filtered on {@code {_id, version older than the one read}}; a target holding
  * an equal or newer write makes the upsert collide on {@code _id} (duplicate key) and stays as it is. While most
@@ -49,8 +52,17 @@ import io.dualwrite.internal.PhasedStore;
  * any concurrent write wins.</li>
  * </ul>
  * Documents the mapping cannot convert, and documents the target refuses (a unique index on another field), become
- * dead letters; the batch goes on. The rules for one document are {@link GuardedCopy}'s, which the repair job applies
- * to one entity.
+ * dead letters; the batch goes on.
+ * <p>
+ * <b>The reverse copy.</b> A new-shape document marked {@code _dwNewOnly} (written by a {@code READ_NEW_WRITE_NEW}
+ * instance: the new shape decides for the entity, and old may hold anything older, or a write-both writer's claim that
+ * lost to new) is written to old over any document at the same or a lower write count, except an equal copy. In a run
+ * that started while every live instance wrote both shapes ({@link JobRun#allWritingBothAtStart()}, and the phase is
+ * still a write-both phase) the copy is written unmarked and the mark is then removed from the new document, over
+ * exactly the version read: the entity is <em>handed back</em>, and the old shape decides for it again. In any other
+ * run (instances in {@code READ_NEW_WRITE_NEW} may write) the copy is written marked, on new's behalf, and nothing is
+ * handed back: no claim on old succeeds on a marked document, so writers keep going through new. Unmarked documents are
+ * copied like the forward copy's, over an older write count only. docs/architecture.md proves why.
  */
 final class CopyProcessor implements BatchProcessor {
 
@@ -64,18 +76,41 @@ final class CopyProcessor implements BatchProcessor {
 
     private final boolean clearDeadLetters;
 
-    private final GuardedCopy guardedCopy;
+    private final JobKind kind;
+
+    private final Shape source;
+
+    private final Shape target;
+
+    /** Reverse copy: whether this batch may hand entities back to old (asked before every batch). */
+    private final BooleanSupplier mayHandBack;
 
     /** Whether the next batch is first inserted (most documents new to the target) or written guarded at once. */
     private volatile boolean insertFirst = true;
 
     CopyProcessor(PhasedStore<?> store, JobStore jobs, String runId, Clock clock) {
+        this(store, jobs, runId, clock, JobKind.COPY, () -> false);
+    }
+
+    /**
+     * @param kind {@link JobKind#COPY} or {@link JobKind#REVERSE_COPY}
+     * @param mayHandBack reverse copy: whether a batch may hand entities back to the old shape (the run started while
+     * every live instance wrote both shapes, and they still do as far as this process knows)
+     */
+    CopyProcessor(PhasedStore<?> store, JobStore jobs, String runId, Clock clock, JobKind kind,
+            BooleanSupplier mayHandBack) {
+        if (!kind.isCopy()) {
+            throw new IllegalArgumentException("not a copy: " + kind.tag());
+        }
         this.store = store;
         this.jobs = jobs;
         this.runId = runId;
         this.clock = clock;
-        this.clearDeadLetters = jobs.countDeadLetters(store.migration().id()) > 0;
-        this.guardedCopy = new GuardedCopy(store, Shape.OLD);
+        this.kind = kind;
+        this.source = kind.source();
+        this.target = kind.target();
+        this.mayHandBack = mayHandBack;
+        this.clearDeadLetters = jobs.countDeadLetters(kind, store.migration().id()) > 0;
     }
 
     @Override
@@ -95,39 +130,53 @@ final class CopyProcessor implements BatchProcessor {
 
     private void copyToTarget(List<Document> batch, Result result) {
         String versionField = store.versionField();
-        MongoCollection<Document> target = store.shape(Shape.NEW).collection();
+        MongoCollection<Document> target = store.shape(this.target).collection();
+        boolean handBack = kind == JobKind.REVERSE_COPY && mayHandBack.getAsBoolean();
         List<Document> copies = new ArrayList<>(batch.size());
         List<Object> ids = new ArrayList<>(batch.size());
         List<Long> versions = new ArrayList<>(batch.size());
         List<Boolean> tombstones = new ArrayList<>(batch.size());
+        List<Boolean> newDecides = new ArrayList<>(batch.size());
         Set<Object> converted = new HashSet<>();
         for (Document source : batch) {
             Object id = source.get("_id");
             long version = Bookkeeping.version(source, versionField);
             Document copy;
             boolean tombstone = Bookkeeping.isTombstone(source);
-            try {
-                copy = guardedCopy.copyOf(source, clock.instant());
+            boolean marked = kind == JobKind.REVERSE_COPY && Bookkeeping.isNewOnly(source);
+            if (tombstone) {
+                Date at = source.getDate(Bookkeeping.DELETED_AT);
+                copy = Bookkeeping.tombstone(id, versionField, version, at != null ? at : Date.from(clock.instant()));
             }
-            catch (RuntimeException ex) {
-                deadLetter(id, "the mapping cannot convert it: " + describe(ex), result);
-                continue;
+            else {
+                try {
+                    copy = new Document("_id", id);
+                    copy.putAll(store.convert(source, this.source, this.target));
+                    copy.put(versionField, version);
+                    converted.add(id);
+                }
+                catch (RuntimeException ex) {
+                    deadLetter(id, "the mapping cannot convert it: " + describe(ex), result);
+                    continue;
+                }
             }
-            if (!tombstone) {
-                converted.add(id);
+            if (marked && !handBack) {
+                copy.put(Bookkeeping.NEW_ONLY, true); // written on new's behalf: no claim on old succeeds on it
             }
             copies.add(copy);
             ids.add(id);
             versions.add(version);
             tombstones.add(tombstone);
+            newDecides.add(marked);
         }
         if (copies.isEmpty()) {
             return;
         }
-        Map<Integer, BulkWriteError> errors = write(target, copies, ids, versions);
+        Map<Integer, BulkWriteError> errors = write(target, copies, ids, versions, newDecides, handBack);
         List<Object> collided = new ArrayList<>();
         List<Object> applied = new ArrayList<>();
         List<Long> appliedVersions = new ArrayList<>();
+        List<Integer> handBackCandidates = new ArrayList<>();
         for (int i = 0; i < copies.size(); i++) {
             BulkWriteError error = errors.get(i);
             if (error == null) {
@@ -136,21 +185,75 @@ final class CopyProcessor implements BatchProcessor {
                     applied.add(ids.get(i));
                     appliedVersions.add(versions.get(i));
                 }
+                if (handBack && newDecides.get(i)) {
+                    handBackCandidates.add(i);
+                }
             }
             else if (ErrorCategory.fromErrorCode(error.getCode()) == ErrorCategory.DUPLICATE_KEY) {
                 collided.add(i);
             }
             else {
                 converted.remove(ids.get(i));
-                deadLetter(ids.get(i), "the " + Shape.NEW.tag() + " shape refused it: " + error.getMessage(), result);
+                deadLetter(ids.get(i), "the " + this.target.tag() + " shape refused it: " + error.getMessage(),
+                        result);
             }
         }
-        sortOutCollisions(target, collided, ids, versions, converted, result);
+        sortOutCollisions(target, collided, ids, versions, newDecides, handBack, converted, result,
+                handBackCandidates);
         recheckDeletes(applied, appliedVersions, batch.get(0).get("_id"), batch.get(batch.size() - 1).get("_id"),
-                result);
+                handBack, result);
+        handBack(handBackCandidates, ids, versions, result);
         if (clearDeadLetters) {
-            jobs.clearDeadLetters(store.migration().id(), converted);
+            jobs.clearDeadLetters(kind, store.migration().id(), converted);
         }
+    }
+
+    /**
+     * Reverse copy, in a run that hands entities back: the old shape now holds exactly the version read, unmarked;
+     * the mark is removed from the new document if it still holds that version, marked. A write in between changed the
+     * version, and then the entity simply stays with new (the next run hands it back). Counted as
+     * {@link Counts#HANDED_BACK}.
+     */
+    private void handBack(List<Integer> candidates, List<Object> ids, List<Long> versions, Result result) {
+        if (candidates.isEmpty()) {
+            return;
+        }
+        List<WriteModel<Document>> unmark = new ArrayList<>(candidates.size());
+        for (int i : candidates) {
+            unmark.add(new UpdateOneModel<>(Filters.and(Filters.eq("_id", ids.get(i)),
+                    Filters.eq(store.versionField(), versions.get(i)), Filters.eq(Bookkeeping.NEW_ONLY, true)),
+                    Updates.unset(Bookkeeping.NEW_ONLY)));
+        }
+        BulkWriteResult unmarked = store.shape(source).collection().bulkWrite(unmark,
+                new BulkWriteOptions().ordered(false));
+        result.add(Counts.HANDED_BACK, unmarked.getModifiedCount());
+    }
+
+    /**
+     * The guard of one copy: the target holds an older write count (or no version). A reverse copy of a document
+     * the new shape decides for also writes over the same write count (a write-both writer's claim on old that lost to
+     * new), or over an equal copy whose mark differs from the one written; only an equal copy stays.
+     */
+    private Bson guard(Object id, long version, boolean newDecides, boolean handBack) {
+        if (kind != JobKind.REVERSE_COPY) {
+            return store.olderWriteThan(id, version);
+        }
+        String versionField = store.versionField();
+        Bson otherMark = handBack ? Filters.eq(Bookkeeping.NEW_ONLY, true) : Filters.ne(Bookkeeping.NEW_ONLY, true);
+        Bson sameWriteOtherMark = Filters.and(Filters.eq(versionField, version), otherMark);
+        if (!newDecides) {
+            // a missing version counts as 0 here: old documents written before the migration are not older than a
+            // new document at version 0 (their forward copy), and are left as they are
+            long counter = Versions.counter(version);
+            Bson older = counter == 0 ? Filters.lt(versionField, 0L) : Filters.or(
+                    Filters.lt(versionField, Versions.floor(counter)), Filters.eq(versionField, null));
+            return Filters.and(Filters.eq("_id", id), Filters.or(older,
+                    Filters.and(Filters.eq(versionField, version), Filters.eq(Bookkeeping.NEW_ONLY, true))));
+        }
+        Bson notLater = Filters.or(Filters.lt(versionField, Versions.floor(Versions.counter(version) + 1)),
+                Filters.eq(versionField, null));
+        return Filters.and(Filters.eq("_id", id), notLater,
+                Filters.or(Filters.ne(versionField, version), sameWriteOtherMark));
     }
 
     /**
@@ -166,7 +269,7 @@ final class CopyProcessor implements BatchProcessor {
      * are inserts again.
      */
     private Map<Integer, BulkWriteError> write(MongoCollection<Document> target, List<Document> copies,
-            List<Object> ids, List<Long> versions) {
+            List<Object> ids, List<Long> versions, List<Boolean> newDecides, boolean handBack) {
         Map<Integer, BulkWriteError> errors = new HashMap<>();
         List<Integer> pending = new ArrayList<>();
         if (insertFirst) {
@@ -191,8 +294,8 @@ final class CopyProcessor implements BatchProcessor {
         }
         ReplaceOptions upsert = new ReplaceOptions().upsert(true);
         List<WriteModel<Document>> guarded = new ArrayList<>(pending.size());
-        pending.forEach(i -> guarded.add(new ReplaceOneModel<>(guardedCopy.guard(ids.get(i), versions.get(i)),
-                copies.get(i), upsert)));
+        pending.forEach(i -> guarded.add(new ReplaceOneModel<>(guard(ids.get(i), versions.get(i), newDecides.get(i),
+                handBack), copies.get(i), upsert)));
         BulkWriteResult written;
         try {
             written = target.bulkWrite(guarded, new BulkWriteOptions().ordered(false));
@@ -213,11 +316,14 @@ final class CopyProcessor implements BatchProcessor {
     }
 
     /**
-     * A duplicate key is the guard at work when the target holds the id at an equal or newer write count; otherwise
-     * another unique index refused the document, and it becomes a dead letter.
+     * A duplicate key is the guard at work when the target holds the id at an equal or newer write count (for a reverse
+     * copy of a document new decides for: a newer count, or exactly the version copied); otherwise another unique index
+     * refused the document, and it becomes a dead letter. A reverse copy handing entities back also hands back those
+     * whose old document already was exactly the version read, unmarked.
      */
     private void sortOutCollisions(MongoCollection<Document> target, List<Object> collided, List<Object> ids,
-            List<Long> versions, Set<Object> converted, Result result) {
+            List<Long> versions, List<Boolean> newDecides, boolean handBack, Set<Object> converted, Result result,
+            List<Integer> handBackCandidates) {
         if (collided.isEmpty()) {
             return;
         }
@@ -225,16 +331,26 @@ final class CopyProcessor implements BatchProcessor {
         for (Object index : collided) {
             collidedIds.add(ids.get((Integer) index));
         }
-        Map<Object, Long> stored = versionsOf(target, collidedIds);
+        Map<Object, Document> stored = storedVersions(target, collidedIds);
         for (Object index : collided) {
             int i = (Integer) index;
-            Long storedVersion = stored.get(ids.get(i));
-            if (GuardedCopy.holdsAtLeast(storedVersion, versions.get(i))) {
+            Document storedDocument = stored.get(ids.get(i));
+            Long storedVersion = storedDocument == null ? null
+                    : Bookkeeping.version(storedDocument, store.versionField());
+            long version = versions.get(i);
+            boolean guardAtWork = storedVersion != null && (Versions.counter(storedVersion) > Versions.counter(version)
+                    || (Versions.counter(storedVersion) == Versions.counter(version)
+                            && (!newDecides.get(i) || storedVersion == version)));
+            if (guardAtWork) {
                 result.add(Counts.SKIPPED, 1);
+                if (handBack && newDecides.get(i) && storedVersion == version
+                        && !Bookkeeping.isNewOnly(storedDocument)) {
+                    handBackCandidates.add(i);
+                }
             }
             else {
                 converted.remove(ids.get(i));
-                deadLetter(ids.get(i), "the " + Shape.NEW.tag() + " shape refused it: duplicate key on a unique "
+                deadLetter(ids.get(i), "the " + this.target.tag() + " shape refused it: duplicate key on a unique "
                         + "index other than _id; fix the data or the index and run the copier again", result);
             }
         }
@@ -246,18 +362,41 @@ final class CopyProcessor implements BatchProcessor {
      * by a tombstone, guarded on exactly the version the copier wrote, so a newer write is never touched.
      */
     private void recheckDeletes(List<Object> applied, List<Long> appliedVersions, Object lowest, Object highest,
-            Result result) {
+            boolean handBack, Result result) {
         if (applied.isEmpty()) {
             return;
         }
+        MongoCollection<Document> target = store.shape(this.target).collection();
         Map<Object, Document> current = currentInSource(applied, lowest, highest);
-        Instant now = clock.instant();
+        Date now = Date.from(clock.instant());
         for (int i = 0; i < applied.size(); i++) {
             Object id = applied.get(i);
-            // a withdrawn copy is removed at once: a retried batch would no longer read the deleted document
-            if (guardedCopy.withdrawIfDeleted(id, appliedVersions.get(i), current.get(id), now)) {
-                result.add(Counts.DELETES_CAUGHT, 1);
+            Document now_ = current.get(id);
+            long copied = appliedVersions.get(i);
+            if (now_ != null && !Bookkeeping.isTombstone(now_)) {
+                continue;
             }
+            long tombstoneVersion = now_ != null ? Bookkeeping.version(now_, store.versionField())
+                    : Versions.next(copied);
+            if (Versions.counter(tombstoneVersion) <= Versions.counter(copied)) {
+                tombstoneVersion = Versions.next(copied);
+            }
+            Bson exactlyTheCopy = Filters.and(Filters.eq("_id", id), Filters.eq(store.versionField(), copied),
+                    Filters.exists(Bookkeeping.DELETED, false));
+            Document tombstone = Bookkeeping.tombstone(id, store.versionField(), tombstoneVersion, now);
+            if (now_ != null && Bookkeeping.isNewOnly(now_) && !handBack) {
+                tombstone.put(Bookkeeping.NEW_ONLY, true); // a delete new decided: written on new's behalf
+            }
+            long matched;
+            try {
+                matched = target.replaceOne(exactlyTheCopy, tombstone).getMatchedCount();
+            }
+            catch (MongoWriteException refused) {
+                // the target refuses the tombstone (e.g. a unique index on a field tombstones lack): remove the copy
+                // itself, now; a retried batch would no longer read the deleted document and never come back to it
+                matched = target.deleteOne(exactlyTheCopy).getDeletedCount();
+            }
+            result.add(Counts.DELETES_CAUGHT, matched);
         }
     }
 
@@ -270,22 +409,26 @@ final class CopyProcessor implements BatchProcessor {
         Set<Object> converted = new HashSet<>();
         for (Document source : batch) {
             Object id = source.get("_id");
-            if (Bookkeeping.isTombstone(source) || Bookkeeping.holdsShape(source, Shape.NEW)
-                    || !Bookkeeping.holdsShape(source, Shape.OLD)) {
+            if (Bookkeeping.isTombstone(source) || Bookkeeping.holdsShape(source, this.target)
+                    || !Bookkeeping.holdsShape(source, this.source)) {
                 result.add(Counts.SKIPPED, 1);
                 continue;
             }
-            Bson update;
+            Document fields;
             try {
-                update = guardedCopy.withinDocumentUpdate(source);
+                fields = store.convert(source, this.source, this.target);
                 converted.add(id);
             }
             catch (RuntimeException ex) {
                 deadLetter(id, "the mapping cannot convert it: " + describe(ex), result);
                 continue;
             }
+            List<Bson> sets = new ArrayList<>();
+            fields.forEach((field, value) -> sets.add(Updates.set(field, value)));
+            sets.add(Updates.set(Bookkeeping.SHAPES, List.of(Shape.OLD.tag(), Shape.NEW.tag())));
             long version = Bookkeeping.version(source, versionField);
-            writes.add(new UpdateOneModel<>(guardedCopy.withinDocumentFilter(id, version), update));
+            writes.add(new UpdateOneModel<>(Filters.and(store.atVersion(id, version),
+                    Filters.exists(Bookkeeping.DELETED, false)), Updates.combine(sets)));
         }
         if (!writes.isEmpty()) {
             BulkWriteResult written = collection.bulkWrite(writes, new BulkWriteOptions().ordered(false));
@@ -293,14 +436,30 @@ final class CopyProcessor implements BatchProcessor {
             result.add(Counts.SKIPPED, writes.size() - written.getMatchedCount());
         }
         if (clearDeadLetters) {
-            jobs.clearDeadLetters(store.migration().id(), converted);
+            jobs.clearDeadLetters(kind, store.migration().id(), converted);
         }
     }
 
     // ---------------------------------------------------------------- helpers
 
+    /**
+     * Documents the new shape alone still decides for, in both collections: marked {@code _dwNewOnly} in either shape
+     * (two collections), or live and holding the new shape's fields only (one collection). What a reverse copy counts
+     * when it finishes ({@link Counts#NEW_ONLY}); one query per collection, not on any hot path.
+     */
+    static long newOnlyRemaining(PhasedStore<?> store) {
+        if (store.isSameCollection()) {
+            return store.shape(Shape.NEW).collection().countDocuments(Filters.and(
+                    Filters.exists(Bookkeeping.DELETED, false), Filters.exists(Bookkeeping.SHAPES, true),
+                    Filters.ne(Bookkeeping.SHAPES, Shape.OLD.tag())));
+        }
+        Bson marked = Filters.eq(Bookkeeping.NEW_ONLY, true);
+        return store.shape(Shape.NEW).collection().countDocuments(marked)
+                + store.shape(Shape.OLD).collection().countDocuments(marked);
+    }
+
     private void deadLetter(Object id, String error, Result result) {
-        jobs.deadLetter(store.migration().id(), runId, id, error, clock.instant());
+        jobs.deadLetter(kind, store.migration().id(), runId, id, error, clock.instant());
         result.add(Counts.DEAD_LETTERED, 1);
     }
 
@@ -314,8 +473,8 @@ final class CopyProcessor implements BatchProcessor {
      * are looked up one by one ({@code $in}).
      */
     private Map<Object, Document> currentInSource(List<Object> applied, Object lowest, Object highest) {
-        MongoCollection<Document> source = store.shape(Shape.OLD).collection();
-        Bson fields = Projections.include(store.versionField(), Bookkeeping.DELETED);
+        MongoCollection<Document> source = store.shape(this.source).collection();
+        Bson fields = Projections.include(store.versionField(), Bookkeeping.DELETED, Bookkeeping.NEW_ONLY);
         Map<Object, Document> current = new HashMap<>();
         if (isRangeType(lowest) && isRangeType(highest)
                 && Partitioner.typeBracket(lowest).equals(Partitioner.typeBracket(highest))) {
@@ -341,12 +500,14 @@ final class CopyProcessor implements BatchProcessor {
                 || id instanceof Integer || id instanceof Long;
     }
 
-    private Map<Object, Long> versionsOf(MongoCollection<Document> collection, List<Object> ids) {
-        Map<Object, Long> versions = new HashMap<>();
-        for (Document document : collection.find(idIn(ids)).projection(Projections.include(store.versionField()))) {
-            versions.put(document.get("_id"), Bookkeeping.version(document, store.versionField()));
+    /** The stored documents of the ids, version and mark only. */
+    private Map<Object, Document> storedVersions(MongoCollection<Document> collection, List<Object> ids) {
+        Map<Object, Document> stored = new HashMap<>();
+        for (Document document : collection.find(idIn(ids)).projection(Projections.include(store.versionField(),
+                Bookkeeping.NEW_ONLY))) {
+            stored.put(document.get("_id"), document);
         }
-        return versions;
+        return stored;
     }
 
     /**

@@ -31,7 +31,7 @@ import io.dualwrite.internal.PhasedStores;
 import io.dualwrite.spi.PhaseSource;
 
 /**
- * Runs copy and verification jobs: creates or joins a migration's active run, and works on it with worker threads
+ * Runs copy and verification jobs, either way ({@link JobKind}): creates or joins a migration's active run, and works on it with worker threads
  * that lease partitions, scan them in {@code _id} order with one cursor each, process batch after batch under the
  * run's rate limit, and checkpoint after every batch. Runs, partitions, leases and checkpoints are in MongoDB
  * ({@link JobStore}), so workers in many processes share a run and a crashed worker's partition is taken over when
@@ -118,8 +118,7 @@ public final class JobEngine implements AutoCloseable {
         if (metrics != null) {
             metrics.track(migrationId, kind, progress);
         }
-        BatchProcessor processor = kind == JobKind.COPY ? new CopyProcessor(store, jobs, run.id(), clock)
-                : new VerifyProcessor(store);
+        BatchProcessor processor = processor(store, kind, run);
         log.info("{} run {} of migration '{}': {} worker(s) in this process ({}), {} partitions, batches of {}{}",
                 capitalized(kind), run.id(), migrationId, options.workers(), processName, run.partitions(),
                 run.batchSize(), run.rate() > 0 ? ", at most " + (long) run.rate() + " documents/s" : "");
@@ -131,6 +130,20 @@ public final class JobEngine implements AutoCloseable {
             thread.start();
         }
         return handle;
+    }
+
+    /**
+     * The processor of a run's batches. A reverse copy hands entities back to the old shape only in a run that started
+     * while every live instance wrote both shapes, and only while this process's phase of the migration still writes
+     * both (asked before every batch, from memory).
+     */
+    private BatchProcessor processor(PhasedStore<?> store, JobKind kind, JobRun run) {
+        if (kind.isVerification()) {
+            return new VerifyProcessor(store, kind);
+        }
+        String migrationId = store.migration().id();
+        return new CopyProcessor(store, jobs, run.id(), clock, kind,
+                () -> run.allWritingBothAtStart() && phases.currentPhase(migrationId).writesBoth());
     }
 
     /** Stops this process's workers (orderly: they release their partitions) and waits a little for them. */
@@ -152,12 +165,12 @@ public final class JobEngine implements AutoCloseable {
         String migrationId = store.migration().id();
         Instant now = clock.instant();
         Phase phase = phases.currentPhase(migrationId);
-        StartCondition condition = kind == JobKind.COPY ? startCondition(migrationId, phase)
+        StartCondition condition = kind.isCopy() ? startCondition(migrationId, phase)
                 : new StartCondition(false, "not a copy");
         var source = store.shape(kind.source()).collection();
         List<Object> boundaries = Partitioner.boundaries(source, options.partitions());
-        List<Shape> sides = kind == JobKind.VERIFY && !store.isSameCollection() ? List.of(Shape.OLD, Shape.NEW)
-                : List.of(kind.source());
+        List<Shape> sides = kind.isVerification() && !store.isSameCollection()
+                ? List.of(kind.source(), kind.target()) : List.of(kind.source());
         long estimated = source.estimatedDocumentCount();
         if (sides.size() > 1) {
             estimated += store.shape(kind.target()).collection().estimatedDocumentCount();
@@ -177,11 +190,13 @@ public final class JobEngine implements AutoCloseable {
     }
 
     private void finish(JobRun run) {
-        List<Difference> examples = run.kind() == JobKind.VERIFY ? jobs.examples(run.id(), settings.maxExamples())
+        List<Difference> examples = run.kind().isVerification() ? jobs.examples(run.id(), settings.maxExamples())
                 : List.of();
-        Map<String, Long> extra = run.kind() == JobKind.VERIFY
+        Map<String, Long> extra = run.kind().isVerification()
                 ? Map.of(Counts.UNREPAIRED, unrepaired.applyAsLong(run.migrationId()))
-                : Map.of();
+                : run.kind() == JobKind.REVERSE_COPY
+                        ? Map.of(Counts.NEW_ONLY, CopyProcessor.newOnlyRemaining(stores.forMigration(run.migrationId())))
+                        : Map.of();
         if (jobs.finish(run.id(), clock.instant(), extra, examples)) {
             JobRun finished = jobs.run(run.id()).orElseThrow();
             log.info("{} run {} of migration '{}' finished: {}", capitalized(run.kind()), run.id(), run.migrationId(),

@@ -47,6 +47,31 @@ public enum JobKind {
         return target;
     }
 
+    /** Whether the job writes its target shape (a copy, either way). */
+    public boolean isCopy() {
+        return this == COPY || this == REVERSE_COPY;
+    }
+
+    /** Whether the job compares the shapes and writes nothing but its result (a verification, either way). */
+    public boolean isVerification() {
+        return this == VERIFY || this == REVERSE_VERIFY;
+    }
+
+    /** Whether the job goes from the new shape to the old one (the way back from {@code READ_NEW_WRITE_NEW}). */
+    public boolean isReverse() {
+        return source == Shape.NEW;
+    }
+
+    /** The tags of every kind, for messages: "copy, verify, reverse-copy or reverse-verify". */
+    public static String tags() {
+        StringBuilder text = new StringBuilder();
+        JobKind[] kinds = values();
+        for (int i = 0; i < kinds.length; i++) {
+            text.append(i == 0 ? "" : i == kinds.length - 1 ? " or " : ", ").append(kinds[i].tag);
+        }
+        return text.toString();
+    }
+
     /** The kind with this tag. */
     public static JobKind fromTag(String tag) {
         for (JobKind kind : values()) {
@@ -54,6 +79,6 @@ public enum JobKind {
                 return kind;
             }
         }
-        throw new IllegalArgumentException("Unknown job kind '" + tag + "'");
+        throw new IllegalArgumentException("Unknown job kind '" + tag + "': use " + tags());
     }
 }

@@ -17,10 +17,20 @@ public final class JobReport {
                     + "%,d, deletes caught %,d", number(run.processed()), run.count(Counts.COPIED),
                     run.count(Counts.SKIPPED), run.count(Counts.DEAD_LETTERED), run.count(Counts.DELETES_CAUGHT));
         }
+        if (run.kind() == JobKind.REVERSE_COPY) {
+            return String.format(Locale.ROOT, "%s new documents scanned: copied to old %,d, skipped as newer %,d, "
+                    + "dead-lettered %,d, deletes caught %,d, handed back %,d%s", number(run.processed()),
+                    run.count(Counts.COPIED), run.count(Counts.SKIPPED), run.count(Counts.DEAD_LETTERED),
+                    run.count(Counts.DELETES_CAUGHT), run.count(Counts.HANDED_BACK),
+                    run.status() == JobStatus.FINISHED ? String.format(Locale.ROOT, ", still decided by new %,d",
+                            run.newOnly()) : "");
+        }
+        String newOnly = run.kind() == JobKind.REVERSE_VERIFY
+                ? String.format(Locale.ROOT, ", decided by new %,d", run.newOnly()) : "";
         return String.format(Locale.ROOT, "%s documents compared: missing %,d, stale %,d, different %,d, extra %,d, "
-                + "unconvertible %,d, unrepaired second writes %,d%s", number(run.processed()),
+                + "unconvertible %,d, unrepaired second writes %,d%s%s", number(run.processed()),
                 run.count(Counts.MISSING), run.count(Counts.STALE), run.count(Counts.DIFFERENT),
-                run.count(Counts.EXTRA), run.count(Counts.UNCONVERTIBLE), run.count(Counts.UNREPAIRED),
+                run.count(Counts.EXTRA), run.count(Counts.UNCONVERTIBLE), run.count(Counts.UNREPAIRED), newOnly,
                 run.status() == JobStatus.FINISHED ? (run.isClean() ? " (clean)" : " (NOT clean)") : "");
     }
 

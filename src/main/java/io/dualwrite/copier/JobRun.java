@@ -8,11 +8,12 @@ import java.util.Map;
 import io.dualwrite.Phase;
 
 /**
- * A copy or verification run of one migration, as stored in MongoDB (counts are summed over its partitions).
+ * A copy or verification run (either way) of one migration, as stored in MongoDB (counts are summed over its
+ * partitions).
  *
  * @param id the run id
  * @param migrationId the migration
- * @param kind copy or verify
+ * @param kind copy, verify, reverse-copy or reverse-verify
  * @param status where the run stands
  * @param startedAt when the run was created
  * @param finishedAt when it finished or was cancelled, {@code null} while active
@@ -20,7 +21,7 @@ import io.dualwrite.Phase;
  * @param phaseAtStart the migration's shared phase when the run was created
  * @param allWritingBothAtStart whether, when the run was created, the shared phase wrote both shapes and every live
  * instance reported a phase that writes both: the condition under which a finished copy backs the switch to reading
- * new
+ * new, and under which a reverse copy hands entities back to the old shape
  * @param startCondition why {@code allWritingBothAtStart} is what it is, in a sentence
  * @param estimatedTotal the source shape's estimated document count when the run was created
  * @param batchSize documents per batch
@@ -50,9 +51,31 @@ public record JobRun(String id, String migrationId, JobKind kind, JobStatus stat
         return count(Counts.PROCESSED);
     }
 
-    /** For a verification: finished and found no difference, nothing unconvertible and nothing unrepaired. */
+    /**
+     * For a verification (either way): finished and found no difference, nothing unconvertible and nothing unrepaired.
+     * A reverse verification does not count documents the new shape alone still decides for ({@link #newOnly()}) as
+     * differences: see {@link #handedEverythingBack()} for the condition of reading old again.
+     */
     public boolean isClean() {
-        return kind == JobKind.VERIFY && status == JobStatus.FINISHED && differences() == 0;
+        return kind.isVerification() && status == JobStatus.FINISHED && differences() == 0;
+    }
+
+    /**
+     * For a reverse copy or reverse verification: documents the new shape alone still decides for ({@link Counts#NEW_ONLY};
+     * for a reverse copy, counted when it finished).
+     */
+    public long newOnly() {
+        return count(Counts.NEW_ONLY);
+    }
+
+    /**
+     * For a reverse copy: finished (not cancelled), started while every live instance wrote both shapes (so it handed
+     * entities back to the old shape) and left no document that the new shape alone decides for. With a start after
+     * the migration last left {@code READ_NEW_WRITE_NEW} (which the phase guard knows from its history), this is what
+     * the switch from {@code READ_NEW_WRITE_BOTH} back to {@code READ_OLD_WRITE_BOTH} needs.
+     */
+    public boolean handedEverythingBack() {
+        return kind == JobKind.REVERSE_COPY && status == JobStatus.FINISHED && allWritingBothAtStart && newOnly() == 0;
     }
 
     /** For a verification: the number of problems of every kind. */

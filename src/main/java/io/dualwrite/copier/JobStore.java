@@ -35,7 +35,8 @@ import io.dualwrite.Shape;
  * insert-if-absent decides which run concurrent starters join;</li>
  * <li>the partitions collection holds one document per {@code _id} range of a run: bounds, checkpoint (the last
  * {@code _id} processed), counters, lease owner and lease expiry;</li>
- * <li>the dead-letter collection holds one document per migration and unconvertible source document.</li>
+ * <li>the dead-letter collection holds one document per migration, direction (copy or reverse copy) and
+ * unconvertible source document.</li>
  * </ul>
  */
 public final class JobStore {
@@ -172,6 +173,22 @@ public final class JobStore {
         Document run = runs.find(Filters.and(Filters.eq("migration", migrationId), Filters.eq("kind", kind.tag()),
                 Filters.eq("status", JobStatus.FINISHED.name()))).sort(Sorts.descending("startedAt")).first();
         return Optional.ofNullable(run).map(this::toRun);
+    }
+
+    /**
+     * The finished (not cancelled) runs of a migration and kind that started after {@code after}, newest first: "a
+     * reverse copy that finished and started after the migration last entered READ_NEW_WRITE_NEW" is
+     * {@code finishedStartedAfter(id, REVERSE_COPY, entered)}, and "a reverse verification that started after that
+     * copy finished" is {@code finishedStartedAfter(id, REVERSE_VERIFY, copy.finishedAt())}.
+     */
+    public List<JobRun> finishedStartedAfter(String migrationId, JobKind kind, Instant after) {
+        List<JobRun> result = new ArrayList<>();
+        for (Document run : runs.find(Filters.and(Filters.eq("migration", migrationId), Filters.eq("kind", kind.tag()),
+                Filters.eq("status", JobStatus.FINISHED.name()), Filters.gt("startedAt", Date.from(after))))
+                .sort(Sorts.descending("startedAt"))) {
+            result.add(toRun(run));
+        }
+        return result;
     }
 
     /** Moves a run from one status to another; false when it was not in {@code from}. */
@@ -342,36 +359,70 @@ public final class JobStore {
 
     // ------------------------------------------------------------------ dead letters
 
-    /** Records (or refreshes) a dead letter for a source document. */
+    /** Records (or refreshes) a dead letter of the copy for a source document. */
     void deadLetter(String migrationId, String runId, Object documentId, String error, Instant now) {
-        deadLetters.replaceOne(Filters.and(Filters.eq("migration", migrationId), Filters.eq("documentId", documentId)),
-                new Document("migration", migrationId).append("documentId", documentId).append("run", runId)
-                        .append("error", error).append("at", Date.from(now)),
+        deadLetter(JobKind.COPY, migrationId, runId, documentId, error, now);
+    }
+
+    /**
+     * Records (or refreshes) a dead letter for a source document of a copy ({@link JobKind#COPY}: old documents) or
+     * reverse copy ({@link JobKind#REVERSE_COPY}: new documents, stored with {@code kind: "reverse-copy"}).
+     */
+    void deadLetter(JobKind kind, String migrationId, String runId, Object documentId, String error, Instant now) {
+        Document letter = new Document("migration", migrationId).append("documentId", documentId).append("run", runId)
+                .append("error", error).append("at", Date.from(now));
+        if (kind == JobKind.REVERSE_COPY) {
+            letter.append("kind", kind.tag());
+        }
+        deadLetters.replaceOne(Filters.and(ofCopy(kind, migrationId), Filters.eq("documentId", documentId)), letter,
                 new ReplaceOptions().upsert(true));
     }
 
-    /** Removes the dead letters of documents that now convert. */
+    /** Removes the copy's dead letters of documents that now convert. */
     void clearDeadLetters(String migrationId, Collection<Object> documentIds) {
+        clearDeadLetters(JobKind.COPY, migrationId, documentIds);
+    }
+
+    /** Removes the dead letters of documents that now convert, for a copy or a reverse copy. */
+    void clearDeadLetters(JobKind kind, String migrationId, Collection<Object> documentIds) {
         if (!documentIds.isEmpty()) {
-            deadLetters.deleteMany(Filters.and(Filters.eq("migration", migrationId),
-                    Filters.in("documentId", documentIds)));
+            deadLetters.deleteMany(Filters.and(ofCopy(kind, migrationId), Filters.in("documentId", documentIds)));
         }
     }
 
-    /** How many dead letters a migration has. */
+    /** How many dead letters the copy of a migration has. */
     public long countDeadLetters(String migrationId) {
-        return deadLetters.countDocuments(Filters.eq("migration", migrationId));
+        return countDeadLetters(JobKind.COPY, migrationId);
     }
 
-    /** A migration's dead letters, oldest first. */
+    /** How many dead letters the copy or the reverse copy of a migration has. */
+    public long countDeadLetters(JobKind kind, String migrationId) {
+        return deadLetters.countDocuments(ofCopy(kind, migrationId));
+    }
+
+    /** The dead letters of a migration's copy, oldest first. */
     public List<DeadLetter> deadLetters(String migrationId, int limit) {
+        return deadLetters(JobKind.COPY, migrationId, limit);
+    }
+
+    /** The dead letters of a migration's copy or reverse copy, oldest first. */
+    public List<DeadLetter> deadLetters(JobKind kind, String migrationId, int limit) {
         List<DeadLetter> result = new ArrayList<>();
-        for (Document letter : deadLetters.find(Filters.eq("migration", migrationId)).sort(Sorts.ascending("at"))
+        for (Document letter : deadLetters.find(ofCopy(kind, migrationId)).sort(Sorts.ascending("at"))
                 .limit(limit)) {
             result.add(new DeadLetter(migrationId, letter.get("documentId"), letter.getString("run"),
                     letter.getString("error"), letter.getDate("at").toInstant()));
         }
         return result;
+    }
+
+    /** The dead letters of one direction: the reverse copy's carry {@code kind}, the copy's (older) ones do not. */
+    private static Bson ofCopy(JobKind kind, String migrationId) {
+        if (!kind.isCopy()) {
+            throw new IllegalArgumentException("Only copies have dead letters, not " + kind.tag());
+        }
+        return Filters.and(Filters.eq("migration", migrationId), kind == JobKind.REVERSE_COPY
+                ? Filters.eq("kind", JobKind.REVERSE_COPY.tag()) : Filters.ne("kind", JobKind.REVERSE_COPY.tag()));
     }
 
     // ------------------------------------------------------------------ mapping

@@ -22,7 +22,8 @@ import io.dualwrite.internal.PhasedStore;
 import io.dualwrite.internal.Versions;
 
 /**
- * Compares a batch of one shape with the other shape, id by id, without writing anything.
+ * Compares a batch of one shape with the other shape, id by id, without writing anything. A reverse verification
+ * ({@link JobKind#REVERSE_VERIFY}) compares the new shape against the old one instead (see {@link #compareBack}).
  * <ul>
  * <li>Scanning the old shape: a live old document must have a live new document with the same version whose fields
  * are what the mapping makes of the old document. Absent or deleted in new: <em>missing</em>; an older write count
@@ -42,9 +43,20 @@ final class VerifyProcessor implements BatchProcessor {
 
     private final CodecRegistry codecs;
 
+    private final boolean reverse;
+
     VerifyProcessor(PhasedStore<?> store) {
+        this(store, JobKind.VERIFY);
+    }
+
+    /** @param kind {@link JobKind#VERIFY} (old against new) or {@link JobKind#REVERSE_VERIFY} (new against old) */
+    VerifyProcessor(PhasedStore<?> store, JobKind kind) {
+        if (!kind.isVerification()) {
+            throw new IllegalArgumentException("not a verification: " + kind.tag());
+        }
         this.store = store;
         this.codecs = store.shape(Shape.OLD).collection().getCodecRegistry();
+        this.reverse = kind.isReverse();
     }
 
     @Override
@@ -64,7 +76,7 @@ final class VerifyProcessor implements BatchProcessor {
         }
         for (Difference difference : found.values()) {
             result.add(difference.kind(), 1);
-            if (result.examples().size() < examplesWanted) {
+            if (result.examples().size() < examplesWanted && !difference.kind().equals(Counts.NEW_ONLY)) {
                 result.example(difference);
             }
         }
@@ -73,15 +85,22 @@ final class VerifyProcessor implements BatchProcessor {
 
     private Map<Object, Difference> compare(Shape side, List<Document> batch, List<Object> ids) {
         if (store.isSameCollection()) {
-            return compareWithinDocuments(batch);
+            return reverse ? compareWithinDocumentsBack(batch) : compareWithinDocuments(batch);
         }
         Shape other = side == Shape.OLD ? Shape.NEW : Shape.OLD;
         Map<Object, Document> counterparts = read(store.shape(other).collection(), ids);
         Map<Object, Difference> differences = new LinkedHashMap<>();
         for (Document document : batch) {
             Object id = document.get("_id");
-            Difference difference = side == Shape.OLD ? compareOld(document, counterparts.get(id))
-                    : compareNew(document, counterparts.get(id));
+            Difference difference;
+            if (reverse) {
+                difference = side == Shape.NEW ? compareBack(document, counterparts.get(id))
+                        : compareOldWithoutNew(document, counterparts.get(id));
+            }
+            else {
+                difference = side == Shape.OLD ? compareOld(document, counterparts.get(id))
+                        : compareNew(document, counterparts.get(id));
+            }
             if (difference != null) {
                 differences.put(id, difference);
             }
@@ -140,6 +159,156 @@ final class VerifyProcessor implements BatchProcessor {
         return new Difference(current.get("_id"), Counts.EXTRA, "live in the new shape (version "
                 + Bookkeeping.version(current, store.versionField()) + ") but absent from the old shape", List.of());
     }
+
+    // ---------------------------------------------------------------- reverse: new against old
+
+    /**
+     * A new document against the old one. New decides for it (marked in either shape): counted as
+     * {@link Counts#NEW_ONLY}, not a difference, as long as old holds the same write with the same content or an older
+     * one (writes in {@code READ_NEW_WRITE_NEW} reach new only, a reverse copy brings them over); a later write in
+     * old, or the same write with other content, is a difference. Otherwise old must hold exactly this write: absent
+     * or deleted in old is <em>missing</em>, an older write count <em>stale</em>, another write or other content
+     * <em>different</em>; a deleted new document with a live old one is <em>extra</em>.
+     */
+    private Difference compareBack(Document current, Document old) {
+        Object id = current.get("_id");
+        String versionField = store.versionField();
+        long newVersion = Bookkeeping.version(current, versionField);
+        boolean newDecides = Bookkeeping.isNewOnly(current) || (old != null && Bookkeeping.isNewOnly(old));
+        if (newDecides) {
+            Difference content = old == null ? null : sameWriteBack(current, old, newVersion);
+            if (content != null) {
+                return content;
+            }
+            return new Difference(id, Counts.NEW_ONLY, "the new shape alone decides for it (written in "
+                    + "READ_NEW_WRITE_NEW, version " + newVersion + "); a reverse copy while every instance writes "
+                    + "both shapes hands it back to the old shape", List.of());
+        }
+        if (Bookkeeping.isTombstone(current)) {
+            if (old != null && !Bookkeeping.isTombstone(old)) {
+                return new Difference(id, Counts.EXTRA, "deleted in the new shape (version " + newVersion
+                        + ") but live in the old shape (version " + Bookkeeping.version(old, versionField) + ")",
+                        List.of());
+            }
+            return null;
+        }
+        Document expected;
+        try {
+            expected = store.convert(current, Shape.NEW, Shape.OLD);
+        }
+        catch (RuntimeException ex) {
+            return new Difference(id, Counts.UNCONVERTIBLE, "the mapping cannot convert the new document: " + ex,
+                    List.of());
+        }
+        if (old == null || Bookkeeping.isTombstone(old)) {
+            return new Difference(id, Counts.MISSING, old == null ? "absent from the old shape"
+                    : "deleted in the old shape but live in the new shape (version " + newVersion + ")", List.of());
+        }
+        long oldVersion = Bookkeeping.version(old, versionField);
+        if (Versions.counter(oldVersion) < Versions.counter(newVersion)) {
+            return new Difference(id, Counts.STALE, "the old shape holds write " + Versions.counter(oldVersion)
+                    + ", the new shape write " + Versions.counter(newVersion), fieldDifferences(expected, old));
+        }
+        if (newVersion != oldVersion) {
+            return new Difference(id, Counts.DIFFERENT, "different writes: version " + newVersion + " in the new "
+                    + "shape, " + oldVersion + " in the old shape", fieldDifferences(expected, old));
+        }
+        List<Difference.FieldDifference> fields = fieldDifferences(expected, old);
+        if (!fields.isEmpty()) {
+            return new Difference(id, Counts.DIFFERENT, fields.size() + " field(s) differ at version " + newVersion,
+                    fields);
+        }
+        return null;
+    }
+
+    /**
+     * For an entity new decides for: a difference when old holds a later write count, or the same write with other
+     * content (or deleted in one shape only); {@code null} when old holds an older write or the same one.
+     */
+    private Difference sameWriteBack(Document current, Document old, long newVersion) {
+        Object id = current.get("_id");
+        long oldVersion = Bookkeeping.version(old, store.versionField());
+        if (Versions.counter(oldVersion) > Versions.counter(newVersion)) {
+            return new Difference(id, Counts.DIFFERENT, "the old shape holds write " + Versions.counter(oldVersion)
+                    + ", later than the new shape's " + Versions.counter(newVersion) + ", which decides", List.of());
+        }
+        if (oldVersion != newVersion) {
+            return null;
+        }
+        if (Bookkeeping.isTombstone(current) != Bookkeeping.isTombstone(old)) {
+            return new Difference(id, Counts.DIFFERENT, "version " + newVersion + " is deleted in one shape only",
+                    List.of());
+        }
+        if (Bookkeeping.isTombstone(current)) {
+            return null;
+        }
+        try {
+            List<Difference.FieldDifference> fields = fieldDifferences(store.convert(current, Shape.NEW, Shape.OLD),
+                    old);
+            return fields.isEmpty() ? null : new Difference(id, Counts.DIFFERENT, fields.size() + " field(s) differ "
+                    + "at version " + newVersion, fields);
+        }
+        catch (RuntimeException ex) {
+            return new Difference(id, Counts.UNCONVERTIBLE, "the mapping cannot convert the new document: " + ex,
+                    List.of());
+        }
+    }
+
+    /** The old side of a reverse verification: a live old document the new shape has no document for is extra. */
+    private Difference compareOldWithoutNew(Document old, Document current) {
+        if (current != null || Bookkeeping.isTombstone(old)) {
+            return null; // pairs with a new document were compared from the new side
+        }
+        return new Difference(old.get("_id"), Counts.EXTRA, "live in the old shape (version "
+                + Bookkeeping.version(old, store.versionField()) + ") but absent from the new shape", List.of());
+    }
+
+    /**
+     * One collection, new against old: a document holding only the new shape's fields was written in
+     * {@code READ_NEW_WRITE_NEW} ({@link Counts#NEW_ONLY}); one holding both must have old fields that are what the
+     * mapping makes of the new ones; a live one holding only old fields is extra.
+     */
+    private Map<Object, Difference> compareWithinDocumentsBack(List<Document> batch) {
+        Map<Object, Difference> differences = new LinkedHashMap<>();
+        for (Document document : batch) {
+            Object id = document.get("_id");
+            if (Bookkeeping.isTombstone(document)) {
+                continue;
+            }
+            boolean holdsOld = Bookkeeping.holdsShape(document, Shape.OLD);
+            if (!Bookkeeping.holdsShape(document, Shape.NEW)) {
+                if (holdsOld) {
+                    differences.put(id, new Difference(id, Counts.EXTRA, "the document holds the old shape's fields "
+                            + "only", List.of()));
+                }
+                continue;
+            }
+            Document expected;
+            try {
+                expected = store.convert(document, Shape.NEW, Shape.OLD);
+            }
+            catch (RuntimeException ex) {
+                differences.put(id, new Difference(id, Counts.UNCONVERTIBLE,
+                        "the mapping cannot convert the new fields: " + ex, List.of()));
+                continue;
+            }
+            if (!holdsOld) {
+                differences.put(id, new Difference(id, Counts.NEW_ONLY, "the document holds the new shape's fields "
+                        + "only (written in READ_NEW_WRITE_NEW); a reverse copy adds the old ones", List.of()));
+                continue;
+            }
+            Document actual = new Document();
+            expected.keySet().forEach(field -> actual.put(field, document.get(field)));
+            List<Difference.FieldDifference> fields = fieldDifferences(expected, actual);
+            if (!fields.isEmpty()) {
+                differences.put(id, new Difference(id, Counts.DIFFERENT, fields.size() + " old-shape field(s) "
+                        + "differ from the new fields", fields));
+            }
+        }
+        return differences;
+    }
+
+    // ---------------------------------------------------------------- one collection, old against new
 
     private Map<Object, Difference> compareWithinDocuments(List<Document> batch) {
         Map<Object, Difference> differences = new LinkedHashMap<>();

@@ -15,7 +15,9 @@ import io.dualwrite.Shape;
  * {@value #DELETED_AT}.</li>
  * <li>{@value #NEW_ONLY}: present (true) on a new-shape document written by an instance in
  * {@code READ_NEW_WRITE_NEW}: that entity is no longer kept up to date in the old shape, so for it the new shape
- * decides.</li>
+ * decides. Old-shape documents written on new's behalf (by a write-both instance writing such an entity, or by a
+ * reverse copy that does not hand it back yet) carry it too: no claim on old succeeds on them. A reverse copy run
+ * while every instance writes both shapes hands the entity back to old by removing the mark from both shapes.</li>
  * <li>{@value #SHAPES}: in a same-collection migration, which shapes the document currently holds
  * ({@code ["old","new"]}); a document without it is a legacy document holding the old shape only.</li>
  * </ul>

@@ -337,7 +337,7 @@ public final class PhasedStore<T> {
         else {
             long next = Versions.next(expected);
             version = next;
-            UpdateResult claimed = translate(() -> oldShape.collection().replaceOne(versionIs(id, expected),
+            UpdateResult claimed = translate(() -> oldShape.collection().replaceOne(claimableOnOld(id, expected),
                     oldDocument.apply(next)));
             if (claimed.getMatchedCount() == 0) {
                 return writeBothDecidedByNew(phase, id, expected, oldDocument, newDocument);
@@ -394,21 +394,41 @@ public final class PhasedStore<T> {
     }
 
     /**
-     * The old shape did not hold the version the caller read. If the entity was last written by a
+     * The old shape did not hold the version the caller read, unmarked. If the entity was last written by a
      * {@code READ_NEW_WRITE_NEW} instance (so no instance reads old any more), the new shape decides; otherwise the
-     * caller's version is stale.
+     * caller's version is stale. The old shape is then kept up to date behind new, best effort, with documents marked
+     * {@code _dwNewOnly} too: a claim on old never succeeds on them, so every write of such an entity goes through
+     * new's compare-and-set until a reverse copy hands the entity back to old (docs/architecture.md, "Handing an
+     * entity back to old").
      */
     private long writeBothDecidedByNew(Phase phase, Object id, long expected, LongFunction<Document> oldDocument,
             LongFunction<Document> newDocument) {
-        Document stored = phase.readShape() == Shape.NEW
-                ? translate(() -> newShape.collection().find(Filters.eq("_id", id)).first()) : null;
+        if (phase.readShape() == Shape.OLD) {
+            throw staleOrDecidedByNew(id, expected);
+        }
+        Document stored = translate(() -> newShape.collection().find(Filters.eq("_id", id)).first());
         if (stored == null || !isNewOnly(stored) || Bookkeeping.version(stored, versionField) != expected) {
             throw staleVersion(id, expected);
         }
         long version = Versions.next(expected);
         claim(newShape, id, expected, markNewOnly(newDocument.apply(version)));
-        writeSecondary(oldShape, id, version, oldDocument.apply(version));
+        writeSecondary(oldShape, id, version, markNewOnly(oldDocument.apply(version)));
         return version;
+    }
+
+    /**
+     * A claim on old failed in a phase that reads old: normally a stale version; if old holds exactly that version
+     * marked {@code _dwNewOnly}, the new shape still decides for the entity and a reverse copy has to hand it back.
+     */
+    private OptimisticLockingFailureException staleOrDecidedByNew(Object id, long expected) {
+        Document old = translate(() -> oldShape.collection().find(Filters.eq("_id", id)).first());
+        if (old != null && isNewOnly(old) && Bookkeeping.version(old, versionField) == expected) {
+            return new OptimisticLockingFailureException("Cannot write " + access.type().getSimpleName() + " id=" + id
+                    + " (migration '" + migration.id() + "'): the new shape still decides for it (it was written in "
+                    + "READ_NEW_WRITE_NEW); run a reverse copy while every instance writes both shapes to hand it "
+                    + "back to the old shape");
+        }
+        return staleVersion(id, expected);
     }
 
     /**
@@ -423,7 +443,7 @@ public final class PhasedStore<T> {
             throw duplicate;
         }
         long version = insert(newShape, v -> markNewOnly(newDocument.apply(v)), id, 0L);
-        writeSecondary(oldShape, id, version, oldDocument.apply(version));
+        writeSecondary(oldShape, id, version, markNewOnly(oldDocument.apply(version)));
         return version;
     }
 
@@ -472,7 +492,8 @@ public final class PhasedStore<T> {
             if (creating && oldStillMine && Bookkeeping.isTombstone(stored)) {
                 return new SecondWrite(SecondWriteResult.STALE_IN_NEW, storedVersion, null); // an earlier life of the id
             }
-            if (isNewOnly(stored)) {
+            if (isNewOnly(stored) || (old != null && isNewOnly(old))) {
+                // new decides for the entity: a claim on old that was overwritten on new's behalf is refused
                 return SecondWrite.of(SecondWriteResult.NEW_DECIDES);
             }
             if (oldStillMine) {
@@ -600,6 +621,9 @@ public final class PhasedStore<T> {
             Document existing = translate(() -> shape.collection().find(Filters.eq("_id", id)).first());
             if (existing == null || !Bookkeeping.isTombstone(existing)) {
                 throw duplicate;
+            }
+            if (shape == oldShape && !sameCollection && isNewOnly(existing)) {
+                throw duplicate; // a tombstone left on new's behalf: the new shape decides whether the id is free
             }
             long tombstoneVersion = Bookkeeping.version(existing, versionField);
             long continued = Versions.next(Math.max(tombstoneVersion, above));
@@ -732,6 +756,14 @@ public final class PhasedStore<T> {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /**
+     * A claim on old: {@code {_id, version: v}} on a document not marked {@code _dwNewOnly}. A marked old document was
+     * written on new's behalf (the new shape decides for the entity), so its writers must go through new.
+     */
+    private Bson claimableOnOld(Object id, long version) {
+        return Filters.and(versionIs(id, version), Filters.ne(Bookkeeping.NEW_ONLY, true));
+    }
 
     /** {@code {_id: id, version: v}}; version 0 also matches a document written before the migration (no version). */
     private Bson versionIs(Object id, long version) {

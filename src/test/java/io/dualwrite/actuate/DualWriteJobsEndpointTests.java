@@ -245,7 +245,8 @@ class DualWriteJobsEndpointTests {
         assertBadRequest(people, "{\"action\":\"explode\"}",
                 "action must be one of start, pause, resume, cancel, rate; got 'explode'");
         assertBadRequest(people, "{}", "action is required");
-        assertBadRequest(people, "{\"action\":\"pause\",\"job\":\"backup\"}", "job must be copy or verify, got 'backup'");
+        assertBadRequest(people, "{\"action\":\"pause\",\"job\":\"backup\"}",
+                "job must be copy, verify, reverse-copy or reverse-verify, got 'backup'");
         assertBadRequest(people, "{\"action\":\"rate\",\"rate\":-1}",
                 "rate must be 0 (no limit) or a positive number of documents per second, got -1");
         assertBadRequest(people, "{\"action\":\"rate\",\"rate\":\"fast\"}", "rate must be a number, got 'fast'");

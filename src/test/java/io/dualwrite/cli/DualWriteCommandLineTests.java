@@ -282,11 +282,12 @@ class DualWriteCommandLineTests {
                 "Invalid value for option '--rate': it must be 0 (no limit) or a positive number");
         assertUsageError(run("rate", "--migration", TestMigrations.PEOPLE), "Missing required option: '--rate");
         assertUsageError(run("pause", "--migration", TestMigrations.PEOPLE, "--job", "backup"),
-                "'backup' is not a job: use copy or verify");
+                "'backup' is not a job: use copy, verify, reverse-copy or reverse-verify");
         Result unknownCommand = run("frobnicate");
         assertThat(unknownCommand.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(unknownCommand.err()).contains("Unmatched argument at index 0: 'frobnicate'");
-        assertUsageError(run(), "Missing command: one of copy, verify, status, pause, resume, cancel, rate, ");
+        assertUsageError(run(), "Missing command: one of copy, verify, reverse-copy, reverse-verify, status, pause, "
+                + "resume, cancel, rate, ");
         assertUsageError(run("status", "--mongodb-uri", "localhost:27017"), "Invalid value for option "
                 + "'--mongodb-uri': The connection string is invalid");
         assertThat(database.getCollection("dualwrite_jobs").countDocuments()).isZero();

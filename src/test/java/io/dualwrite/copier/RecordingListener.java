@@ -98,10 +98,15 @@ final class RecordingListener implements JobListener {
         return ids;
     }
 
-    /** The worker name of the current thread ("dualwrite-copy-<worker>"). */
+    /** The worker name of the current thread ("dualwrite-<kind>-<worker>"; a kind's tag may hold a dash). */
     static String worker() {
         String thread = Thread.currentThread().getName();
-        int dash = thread.indexOf('-', "dualwrite-".length());
-        return dash < 0 ? thread : thread.substring(dash + 1);
+        for (JobKind kind : JobKind.values()) {
+            String prefix = "dualwrite-" + kind.tag() + "-";
+            if (thread.startsWith(prefix)) {
+                return thread.substring(prefix.length());
+            }
+        }
+        return thread;
     }
 }
