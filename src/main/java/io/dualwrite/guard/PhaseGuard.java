@@ -200,6 +200,13 @@ public class PhaseGuard {
             return Decision.refuse(id, from, to, "the instance registry is disabled (dualwrite.instances.enabled="
                     + "false), so the guard cannot tell that every instance reads the new shape; enable it, then retry");
         }
+        JobStore jobs = jobStore.get();
+        if (jobs != null && jobs.active(id, JobKind.REVERSE_COPY).isPresent()) {
+            return Decision.refuse(id, from, to, "a reverse copy is running (" + jobs.active(id, JobKind.REVERSE_COPY)
+                    .get().id() + "); it may be handing entities back to the old shape, which READ_NEW_WRITE_NEW "
+                    + "writers would not see. Wait for it to finish or cancel it (`cancel --migration " + id
+                    + " --job reverse-copy`), then retry");
+        }
         LiveCheck check = instances.everyLiveInstance(id, phase -> phase.readShape() == Shape.NEW, "reading the new shape");
         if (!check.satisfied()) {
             return Decision.refuse(id, from, to, check.describe() + "; wait until they report READ_NEW_WRITE_BOTH "
@@ -245,12 +252,31 @@ public class PhaseGuard {
                 return Decision.refuse(id, from, to, "the migration was in READ_NEW_WRITE_NEW, and the copier is not "
                         + "available in this service to show a reverse copy; enable it, then retry");
             }
-            Optional<JobRun> copy = newestQualifying(id, JobKind.REVERSE_COPY, newOnly.get(), true);
-            if (copy.isEmpty()) {
-                return Decision.refuse(id, from, to, "the migration was in READ_NEW_WRITE_NEW (from " + newOnly.get()
-                        + "), and writes made there after the last reverse copy reached only the new shape. Now that "
-                        + "every instance writes both shapes, run `reverse-copy --migration " + id + "` once more, "
-                        + "then retry");
+            Instant left = history.lastLeft(id, Phase.READ_NEW_WRITE_NEW).orElse(newOnly.get());
+            JobRun handedBack = null;
+            for (JobRun run : jobs.finishedStartedAfter(id, JobKind.REVERSE_COPY, left.minusNanos(1))) {
+                if (run.handedEverythingBack()) {
+                    handedBack = run;
+                    break;
+                }
+            }
+            if (handedBack == null) {
+                return Decision.refuse(id, from, to, "the migration was in READ_NEW_WRITE_NEW until " + left
+                        + ": entities written there are decided by the new shape alone until a reverse copy hands "
+                        + "them back to the old one" + describeLatest(id, JobKind.REVERSE_COPY) + ". Now that every "
+                        + "instance writes both shapes, run `reverse-copy --migration " + id + "` until it finishes "
+                        + "with 0 new-only documents, then `reverse-verify --migration " + id + "`, then retry");
+            }
+            Decision verified = verifiedAfter(id, from, to, handedBack, JobKind.REVERSE_VERIFY, "reverse-verify");
+            if (!verified.allowed()) {
+                return verified;
+            }
+            JobRun verification = jobs.finishedStartedAfter(id, JobKind.REVERSE_VERIFY, handedBack.finishedAt())
+                    .get(0);
+            if (verification.newOnly() > 0) {
+                return Decision.refuse(id, from, to, "the latest reverse verification (" + verification.id()
+                        + ") found " + verification.newOnly() + " document(s) the new shape alone decides for; run "
+                        + "`reverse-copy --migration " + id + "` and `reverse-verify` again, then retry");
             }
         }
         return Decision.allow(id, from, to, "instances read the old shape again; both shapes stay written");

@@ -182,6 +182,13 @@ public class PhaseHistory {
         return Optional.ofNullable(latest).map(document -> document.getDate(AT).toInstant());
     }
 
+    /** When the migration last left {@code phase}: the latest accepted change from it. */
+    public Optional<Instant> lastLeft(String migrationId, Phase phase) {
+        Document latest = audit.find(Filters.and(Filters.eq("migration", migrationId), Filters.eq("from", phase.name()),
+                Filters.eq("outcome", AuditEntry.Outcome.ACCEPTED.name()))).sort(Sorts.descending(AT, "_id")).first();
+        return Optional.ofNullable(latest).map(document -> document.getDate(AT).toInstant());
+    }
+
     /** The time this history stamps entries with. */
     public Instant now() {
         return clock.instant();

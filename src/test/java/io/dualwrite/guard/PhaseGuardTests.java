@@ -15,6 +15,10 @@ import io.dualwrite.cleanup.Cleanup;
 import io.dualwrite.copier.Copier;
 import io.dualwrite.copier.JobOptions;
 import io.dualwrite.copier.JobRun;
+import io.dualwrite.copier.ReverseCopier;
+import io.dualwrite.copier.ReverseVerifier;
+import io.dualwrite.copier.ReverseCopier;
+import io.dualwrite.copier.ReverseVerifier;
 import io.dualwrite.copier.Verifier;
 import io.dualwrite.fixtures.FixtureApplication;
 import io.dualwrite.fixtures.Fixtures;
@@ -268,6 +272,62 @@ class PhaseGuardTests {
         cleanup.execute(PEOPLE, cleanup.plan(PEOPLE).token(), "ops");
         assertThat(guard.check(PEOPLE, Phase.READ_NEW_WRITE_BOTH).reason())
                 .contains("the old shape has been cleaned up, so there is nothing to roll back to");
+    }
+
+    @Test
+    void rollingBackFromNewOnlyNeedsAVerifiedReverseCopyThenAHandBackOnceEveryInstanceWritesBoth() throws Exception {
+        move(Phase.READ_OLD_WRITE_BOTH);
+        copy();
+        verify();
+        move(Phase.READ_NEW_WRITE_BOTH);
+        move(Phase.READ_NEW_WRITE_NEW);
+        PersonRepository people = a.getBean(PersonRepository.class);
+        Person written = people.save(Person.of("New", "Only", "new@example.com", 41, "555-0"));
+
+        JobRun reverse = a.getBean(ReverseCopier.class).run(PEOPLE, JobOptions.defaults().withBatchSize(10));
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(guard.check(PEOPLE, Phase.READ_NEW_WRITE_BOTH).reason())
+                .contains("no reverse verification has finished since").contains(reverse.id());
+        clock.advance(Duration.ofSeconds(1));
+        JobRun reverseVerification = a.getBean(ReverseVerifier.class).run(PEOPLE,
+                JobOptions.defaults().withBatchSize(10));
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(reverseVerification.isClean()).as(reverseVerification.toString()).isTrue();
+        Decision back = guard.check(PEOPLE, Phase.READ_NEW_WRITE_BOTH);
+        assertThat(back.allowed()).as(back.reason()).isTrue();
+        move(Phase.READ_NEW_WRITE_BOTH);
+
+        Decision toOld = guard.check(PEOPLE, Phase.READ_OLD_WRITE_BOTH);
+        assertThat(toOld.allowed()).isFalse();
+        assertThat(toOld.reason()).contains("decided by the new shape alone until a reverse copy hands them back")
+                .contains("reverse-copy --migration " + PEOPLE);
+
+        clock.advance(Duration.ofSeconds(1));
+        JobRun handBack = a.getBean(ReverseCopier.class).run(PEOPLE, JobOptions.defaults().withBatchSize(10));
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(handBack.handedEverythingBack()).as(handBack.toString()).isTrue();
+        assertThat(guard.check(PEOPLE, Phase.READ_OLD_WRITE_BOTH).reason())
+                .contains("no reverse verification has finished since");
+        a.getBean(ReverseVerifier.class).run(PEOPLE, JobOptions.defaults().withBatchSize(10));
+        clock.advance(Duration.ofSeconds(1));
+        Decision allowed = guard.check(PEOPLE, Phase.READ_OLD_WRITE_BOTH);
+        assertThat(allowed.allowed()).as(allowed.reason()).isTrue();
+        move(Phase.READ_OLD_WRITE_BOTH);
+        assertThat(people.findById(written.getId())).as("the write made in READ_NEW_WRITE_NEW is read from old")
+                .get().extracting(Person::getLastName).isEqualTo("Only");
+    }
+
+    @Test
+    void newOnlyIsRefusedWhileAReverseCopyRuns() throws Exception {
+        move(Phase.READ_OLD_WRITE_BOTH);
+        copy();
+        verify();
+        move(Phase.READ_NEW_WRITE_BOTH);
+        // at one document a second on a clock that does not move, the run stays active until cancelled
+        a.getBean(ReverseCopier.class).start(PEOPLE, JobOptions.defaults().withBatchSize(10).withRate(1));
+        assertThat(guard.check(PEOPLE, Phase.READ_NEW_WRITE_NEW).reason()).contains("a reverse copy is running");
+        a.getBean(ReverseCopier.class).cancel(PEOPLE);
+        assertThat(guard.check(PEOPLE, Phase.READ_NEW_WRITE_NEW).allowed()).isTrue();
     }
 
     private Object firstId() {
