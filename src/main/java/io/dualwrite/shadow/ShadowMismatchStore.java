@@ -66,10 +66,13 @@ public class ShadowMismatchStore {
         this.maxRecords = maxRecords;
     }
 
-    /** Creates the index the reads use ({@code migration}, {@code at} descending); failures are only logged. */
+    /**
+     * Creates the index the reads use ({@code migration}, {@code at}; a newest-first read walks it backwards);
+     * failures are only logged.
+     */
     public void createIndex() {
         try {
-            collection.createIndex(Indexes.compoundIndex(Indexes.ascending("migration"), Indexes.descending("at")));
+            collection.createIndex(Indexes.ascending("migration", "at"));
         }
         catch (MongoException ex) {
             log.warn("Could not create the index of {} ({}); reading recent mismatches will scan it",
