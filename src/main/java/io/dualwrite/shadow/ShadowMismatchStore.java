@@ -11,13 +11,9 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.bson.Document;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import com.mongodb.MongoException;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.Sorts;
 
 import io.dualwrite.Phase;
@@ -28,11 +24,10 @@ import io.dualwrite.Shape;
  * {@code {migration, entityId, phase, readShape, kind, fields, readVersion, otherVersion, detail, instance, at}}, shared
  * by every instance. It stays bounded without a TTL index (whose clock would be the server's): after a record, at most
  * once a minute by the injected {@link Clock}, records older than {@code retention} and those beyond the newest
- * {@code maxRecords} of the migration are removed.
+ * {@code maxRecords} of the migration are removed. So it needs no index: reading the newest records of a migration scans
+ * at most {@code maxRecords} documents per migration.
  */
 public class ShadowMismatchStore {
-
-    private static final Logger log = LoggerFactory.getLogger(ShadowMismatchStore.class);
 
     private static final Duration PURGE_INTERVAL = Duration.ofMinutes(1);
 
@@ -64,20 +59,6 @@ public class ShadowMismatchStore {
         }
         this.retention = retention;
         this.maxRecords = maxRecords;
-    }
-
-    /**
-     * Creates the index the reads use ({@code migration}, {@code at}; a newest-first read walks it backwards);
-     * failures are only logged.
-     */
-    public void createIndex() {
-        try {
-            collection.createIndex(Indexes.ascending("migration", "at"));
-        }
-        catch (MongoException ex) {
-            log.warn("Could not create the index of {} ({}); reading recent mismatches will scan it",
-                    collection.getNamespace().getCollectionName(), ex.getMessage());
-        }
     }
 
     /** Records a mismatch, then purges old records of its migration if a minute has passed since the last purge. */

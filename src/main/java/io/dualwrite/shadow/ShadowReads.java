@@ -105,7 +105,6 @@ public class ShadowReads implements InitializingBean, DisposableBean {
      */
     @Override
     public void afterPropertiesSet() {
-        mismatchStore.createIndex();
         for (Migration<?> migration : registry.all()) {
             String id = migration.id();
             try {
