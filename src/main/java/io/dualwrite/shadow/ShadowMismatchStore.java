@@ -24,8 +24,8 @@ import io.dualwrite.Shape;
  * {@code {migration, entityId, phase, readShape, kind, fields, readVersion, otherVersion, detail, instance, at}}, shared
  * by every instance. It stays bounded without a TTL index (whose clock would be the server's): after a record, at most
  * once a minute by the injected {@link Clock}, records older than {@code retention} and those beyond the newest
- * {@code maxRecords} of the migration are removed. So it needs no index: reading the newest records of a migration scans
- * at most {@code maxRecords} documents per migration.
+ * {@code maxRecords} of the migration are removed. It has no secondary index: it holds at most {@code maxRecords} per
+ * migration, which a read of the newest ones scans.
  */
 public class ShadowMismatchStore {
 
