@@ -61,7 +61,7 @@ final class MigrationShadow implements ReadObserver {
 
     @Override
     public void readById(Phase phase, Object storedId, Document document) {
-        comparator.submit(this, () -> comparator.compareById(this, phase, storedId, document));
+        comparator.submit(new ShadowComparator.Sample(this, phase, storedId, document, null));
     }
 
     @Override
@@ -71,7 +71,7 @@ final class MigrationShadow implements ReadObserver {
         }
         List<Document> compared = documents.size() > maxDocumentsPerRead
                 ? List.copyOf(documents.subList(0, maxDocumentsPerRead)) : documents;
-        comparator.submit(this, () -> comparator.compareMany(this, phase, compared));
+        comparator.submit(new ShadowComparator.Sample(this, phase, null, null, compared));
     }
 
     ShadowReadStats stats() {

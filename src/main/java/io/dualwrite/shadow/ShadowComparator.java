@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -13,13 +14,13 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
 import org.bson.Document;
 import org.bson.codecs.configuration.CodecRegistry;
+import org.bson.conversions.Bson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,15 +34,19 @@ import io.dualwrite.internal.PhasedStore;
 /**
  * Compares sampled reads with the other shape, off the callers' threads.
  * <p>
- * A sampled read is a task in a bounded queue; {@link #submit} never blocks: when the queue is full the read is
- * dropped and counted. Worker threads (or {@link #awaitIdle}, when there are none) take the tasks. A comparison reads
- * the other shape for the ids read and compares the two as domain objects: each document is mapped to the domain type
- * by its own shape's mapping and written back in the read shape's fields (and, when those show no difference, in the
- * other shape's), ignoring {@code _id}, the version and bookkeeping fields. Equal: compared, done. Different: a write may
- * be in flight between the two shapes (each write reaches them one after the other), so both are read again after
- * {@code recheckDelay} by the injected clock; still different and either at one version (one write, two contents) or
- * at the very versions first seen (nothing moved in between): a mismatch, counted, recorded and published. Still
- * different but moved: writes kept coming, counted as unsettled, not a mismatch.
+ * A sampled read is a {@link Sample} in a bounded queue; {@link #submit} never blocks and wakes nobody: when the queue
+ * is full the read is dropped and counted. Worker threads look at the queue every {@value #BATCH_WINDOW_MILLIS} ms (so a
+ * caller never hands its core to a woken comparison thread) and take everything queued at once: the samples of one
+ * migration and phase are compared together, with one {@code $in} read of the other shape. {@link #awaitIdle} does
+ * the same on the calling thread.
+ * <p>
+ * A comparison maps each document to the domain type with its own shape's mapping and writes it back in the read
+ * shape's fields (and, when those show no difference, in the other shape's), ignoring {@code _id}, the version and
+ * bookkeeping fields. Equal: compared, done. Different: a write may be in flight between the two shapes (each write
+ * reaches them one after the other), so both are read again after {@code recheckDelay} by the injected clock; still
+ * different and either at one version (one write, two contents) or at the very versions first seen (nothing moved in
+ * between): a mismatch, counted, recorded and published. Still different but moved: writes kept coming, counted as
+ * unsettled, not a mismatch.
  */
 final class ShadowComparator {
 
@@ -49,7 +54,13 @@ final class ShadowComparator {
 
     private static final Duration LOG_INTERVAL = Duration.ofSeconds(10);
 
-    private final ArrayBlockingQueue<Runnable> tasks;
+    /** How often a worker looks for queued samples and due re-checks (real time). */
+    static final long BATCH_WINDOW_MILLIS = 50;
+
+    /** Samples (or re-checks) taken at once, and ids read at once, at most. */
+    private static final int MAX_BATCH = 500;
+
+    private final ArrayBlockingQueue<Sample> tasks;
 
     private final PriorityQueue<Recheck> rechecks = new PriorityQueue<>();
 
@@ -65,7 +76,7 @@ final class ShadowComparator {
 
     private final String instance;
 
-    /** Tasks submitted and not finished, plus re-checks taken and not finished. */
+    /** Samples submitted and not compared yet, plus re-checks taken and not done. */
     private final AtomicInteger busy = new AtomicInteger();
 
     private final Object idle = new Object();
@@ -116,15 +127,22 @@ final class ShadowComparator {
 
     // ------------------------------------------------------------------ hand-over (callers' threads)
 
-    /** Queues a comparison; when the queue is full it is dropped and counted. Never blocks. */
-    void submit(MigrationShadow shadow, Runnable comparison) {
+    /**
+     * One sampled read, as the caller read it: a read by id ({@code id}, and the document found or {@code null}) or a
+     * query's documents ({@code documents}).
+     */
+    record Sample(MigrationShadow shadow, Phase phase, Object id, Document document, List<Document> documents) {
+    }
+
+    /** Queues a sampled read; when the queue is full it is dropped and counted. Never blocks. */
+    void submit(Sample sample) {
         busy.incrementAndGet();
-        if (stopped || !tasks.offer(comparison)) {
-            finished();
-            shadow.dropped.increment();
+        if (stopped || !tasks.offer(sample)) {
+            finished(1);
+            sample.shadow().dropped.increment();
             return;
         }
-        shadow.sampled.increment();
+        sample.shadow().sampled.increment();
     }
 
     // ------------------------------------------------------------------ workers
@@ -132,12 +150,9 @@ final class ShadowComparator {
     private void work() {
         while (!stopped) {
             try {
-                if (runDueRecheck()) {
-                    continue;
-                }
-                Runnable task = tasks.poll(millisUntilNextRecheck(), TimeUnit.MILLISECONDS);
-                if (task != null) {
-                    run(task);
+                Thread.sleep(BATCH_WINDOW_MILLIS);
+                while (runDueRechecks() | runQueued()) {
+                    // until nothing is due or queued
                 }
             }
             catch (InterruptedException ex) {
@@ -149,49 +164,56 @@ final class ShadowComparator {
         }
     }
 
-    private void run(Runnable task) {
+    /** Compares up to {@value #MAX_BATCH} queued samples; whether there were any. */
+    private boolean runQueued() {
+        List<Sample> batch = new ArrayList<>();
+        tasks.drainTo(batch, MAX_BATCH);
+        if (batch.isEmpty()) {
+            return false;
+        }
         try {
-            task.run();
+            compare(batch);
         }
         catch (RuntimeException ex) {
             log.warn("A shadow-read comparison failed unexpectedly", ex);
         }
         finally {
-            finished();
+            finished(batch.size());
         }
+        return true;
     }
 
-    private void finished() {
-        if (busy.decrementAndGet() == 0) {
+    /** Re-checks up to {@value #MAX_BATCH} differences whose time has come; whether there were any. */
+    private boolean runDueRechecks() {
+        List<Recheck> due = new ArrayList<>();
+        synchronized (rechecks) {
+            Instant now = clock.instant();
+            while (due.size() < MAX_BATCH && !rechecks.isEmpty() && !now.isBefore(rechecks.peek().due())) {
+                due.add(rechecks.poll());
+            }
+            if (due.isEmpty()) {
+                return false;
+            }
+            busy.addAndGet(due.size());
+        }
+        try {
+            recheck(due);
+        }
+        catch (RuntimeException ex) {
+            log.warn("A shadow-read re-check failed unexpectedly", ex);
+        }
+        finally {
+            finished(due.size());
+        }
+        return true;
+    }
+
+    private void finished(int count) {
+        if (busy.addAndGet(-count) == 0) {
             synchronized (idle) {
                 idle.notifyAll();
             }
         }
-    }
-
-    private long millisUntilNextRecheck() {
-        synchronized (rechecks) {
-            Recheck next = rechecks.peek();
-            if (next == null) {
-                return 1000;
-            }
-            long millis = Duration.between(clock.instant(), next.due()).toMillis();
-            return Math.max(1, Math.min(1000, millis));
-        }
-    }
-
-    private boolean runDueRecheck() {
-        Recheck due;
-        synchronized (rechecks) {
-            Recheck next = rechecks.peek();
-            if (next == null || clock.instant().isBefore(next.due())) {
-                return false;
-            }
-            due = rechecks.poll();
-            busy.incrementAndGet();
-        }
-        run(() -> recheck(due));
-        return true;
     }
 
     private boolean hasDueRecheck() {
@@ -210,21 +232,16 @@ final class ShadowComparator {
     boolean awaitIdle(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            Runnable task = tasks.poll();
-            if (task != null) {
-                run(task);
+            if (runQueued() || runDueRechecks()) {
                 continue;
-            }
-            if (runDueRecheck()) {
-                continue;
-            }
-            if (busy.get() == 0 && !hasDueRecheck()) {
-                return true;
-            }
-            if (System.nanoTime() - deadline > 0) {
-                return false;
             }
             synchronized (idle) {
+                if (busy.get() == 0 && !hasDueRecheck()) {
+                    return true;
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    return false;
+                }
                 try {
                     idle.wait(5);
                 }
@@ -245,52 +262,92 @@ final class ShadowComparator {
 
     // ------------------------------------------------------------------ comparisons (worker threads)
 
-    void compareById(MigrationShadow shadow, Phase phase, Object id, Document read) {
-        try {
-            PhasedStore<?> store = shadow.store;
-            Document other = store.isSameCollection() ? read : find(store, phase.readShape().other(), id);
-            conclude(shadow, phase, id, classify(store, phase, read, other), null);
-        }
-        catch (RuntimeException ex) {
-            failed(shadow, id, ex);
-        }
+    /** One document as the caller read it ({@code null}: nothing under that id). */
+    private record Read(Object id, Document document) {
     }
 
-    void compareMany(MigrationShadow shadow, Phase phase, List<Document> documents) {
+    /** The samples of one migration in one phase. */
+    private record Group(MigrationShadow shadow, Phase phase) {
+    }
+
+    /** Compares a batch of samples, one read of the other shape per migration and phase. */
+    void compare(List<Sample> samples) {
+        Map<Group, List<Read>> groups = new LinkedHashMap<>();
+        for (Sample sample : samples) {
+            List<Read> reads = groups.computeIfAbsent(new Group(sample.shadow(), sample.phase()),
+                    g -> new ArrayList<>());
+            if (sample.documents() == null) {
+                reads.add(new Read(sample.document() == null ? sample.id() : sample.document().get("_id"),
+                        sample.document()));
+            }
+            else {
+                for (Document document : sample.documents()) {
+                    reads.add(new Read(document.get("_id"), document));
+                }
+            }
+        }
+        groups.forEach((group, reads) -> {
+            for (int from = 0; from < reads.size(); from += MAX_BATCH) {
+                compare(group, reads.subList(from, Math.min(reads.size(), from + MAX_BATCH)));
+            }
+        });
+    }
+
+    private void compare(Group group, List<Read> reads) {
+        MigrationShadow shadow = group.shadow();
         PhasedStore<?> store = shadow.store;
+        Shape readShape = group.phase().readShape();
         Map<Object, Document> others;
         try {
-            others = store.isSameCollection() ? null : findAll(store, phase.readShape().other(), documents);
+            others = store.isSameCollection() ? null : findAll(store, readShape.other(), reads);
         }
         catch (RuntimeException ex) {
-            failed(shadow, "(" + documents.size() + " ids)", ex);
+            failed(shadow, reads.size() == 1 ? reads.get(0).id() : "(" + reads.size() + " ids)", reads.size(), ex);
             return;
         }
-        for (Document read : documents) {
-            Object id = read.get("_id");
+        for (Read read : reads) {
             try {
-                conclude(shadow, phase, id, classify(store, phase, read, others == null ? read : others.get(id)),
+                Document other = others == null ? read.document() : others.get(key(read.id()));
+                conclude(shadow, group.phase(), read.id(), classify(store, group.phase(), read.document(), other),
                         null);
             }
             catch (RuntimeException ex) {
-                failed(shadow, id, ex);
+                failed(shadow, read.id(), 1, ex);
             }
         }
     }
 
-    private void recheck(Recheck recheck) {
-        MigrationShadow shadow = recheck.shadow();
-        try {
+    /** Reads both shapes again for the due differences, one read per shape, migration and phase. */
+    private void recheck(List<Recheck> due) {
+        Map<Group, List<Recheck>> groups = new LinkedHashMap<>();
+        for (Recheck recheck : due) {
+            groups.computeIfAbsent(new Group(recheck.shadow(), recheck.phase()), g -> new ArrayList<>()).add(recheck);
+        }
+        groups.forEach((group, rechecks) -> {
+            MigrationShadow shadow = group.shadow();
             PhasedStore<?> store = shadow.store;
-            Shape readShape = recheck.phase().readShape();
-            Document read = find(store, readShape, recheck.id());
-            Document other = store.isSameCollection() ? read : find(store, readShape.other(), recheck.id());
-            conclude(shadow, recheck.phase(), recheck.id(), classify(store, recheck.phase(), read, other),
-                    recheck.first());
-        }
-        catch (RuntimeException ex) {
-            failed(shadow, recheck.id(), ex);
-        }
+            Shape readShape = group.phase().readShape();
+            List<Read> ids = rechecks.stream().map(r -> new Read(r.id(), null)).toList();
+            Map<Object, Document> reads;
+            Map<Object, Document> others;
+            try {
+                reads = findAll(store, readShape, ids);
+                others = store.isSameCollection() ? reads : findAll(store, readShape.other(), ids);
+            }
+            catch (RuntimeException ex) {
+                failed(shadow, "(" + rechecks.size() + " re-checks)", rechecks.size(), ex);
+                return;
+            }
+            for (Recheck recheck : rechecks) {
+                try {
+                    conclude(shadow, group.phase(), recheck.id(), classify(store, group.phase(),
+                            reads.get(key(recheck.id())), others.get(key(recheck.id()))), recheck.first());
+                }
+                catch (RuntimeException ex) {
+                    failed(shadow, recheck.id(), 1, ex);
+                }
+            }
+        });
     }
 
     /**
@@ -306,7 +363,7 @@ final class ShadowComparator {
             case SKIPPED -> shadow.skipped.increment();
             case DIFFERENT -> {
                 if (first == null) {
-                    schedule(new Recheck(clock.instant().plus(recheckDelay), 0, shadow, phase, id, outcome));
+                    schedule(shadow, phase, id, outcome);
                 }
                 else if (Objects.equals(outcome.readVersion(), outcome.otherVersion())
                         || (Objects.equals(outcome.readVersion(), first.readVersion())
@@ -320,14 +377,13 @@ final class ShadowComparator {
         }
     }
 
-    private void schedule(Recheck recheck) {
+    private void schedule(MigrationShadow shadow, Phase phase, Object id, Outcome first) {
         synchronized (rechecks) {
             if (rechecks.size() >= capacity || stopped) {
-                recheck.shadow().dropped.increment();
+                shadow.dropped.increment();
                 return;
             }
-            rechecks.add(new Recheck(recheck.due(), sequence++, recheck.shadow(), recheck.phase(), recheck.id(),
-                    recheck.first()));
+            rechecks.add(new Recheck(clock.instant().plus(recheckDelay), sequence++, shadow, phase, id, first));
         }
     }
 
@@ -376,8 +432,8 @@ final class ShadowComparator {
         return true;
     }
 
-    private void failed(MigrationShadow shadow, Object id, RuntimeException ex) {
-        shadow.failed.increment();
+    private void failed(MigrationShadow shadow, Object id, int count, RuntimeException ex) {
+        shadow.failed.add(count);
         if (shouldWarn(shadow.id + "/failed")) {
             log.warn("A shadow-read comparison of migration '{}' (_id={}) could not be made: {}", shadow.id, id,
                     ex.toString());
@@ -387,20 +443,22 @@ final class ShadowComparator {
         }
     }
 
-    private static Document find(PhasedStore<?> store, Shape shape, Object id) {
-        return store.shape(shape).collection().find(Filters.eq("_id", id)).first();
-    }
-
-    private static Map<Object, Document> findAll(PhasedStore<?> store, Shape shape, List<Document> documents) {
-        List<Object> ids = new ArrayList<>(documents.size());
-        for (Document document : documents) {
-            ids.add(document.get("_id"));
+    private static Map<Object, Document> findAll(PhasedStore<?> store, Shape shape, List<Read> reads) {
+        List<Object> ids = new ArrayList<>(reads.size());
+        for (Read read : reads) {
+            ids.add(read.id());
         }
         Map<Object, Document> found = new HashMap<>();
-        for (Document document : store.shape(shape).collection().find(Filters.in("_id", ids))) {
-            found.put(document.get("_id"), document);
+        Bson filter = ids.size() == 1 ? Filters.eq("_id", ids.get(0)) : Filters.in("_id", ids);
+        for (Document document : store.shape(shape).collection().find(filter)) {
+            found.put(key(document.get("_id")), document);
         }
         return found;
+    }
+
+    /** An {@code _id} as a map key: an int and a long of one value are one key (MongoDB compares them equal). */
+    private static Object key(Object id) {
+        return id instanceof Integer number ? Long.valueOf(number) : id;
     }
 
     // ------------------------------------------------------------------ classification
