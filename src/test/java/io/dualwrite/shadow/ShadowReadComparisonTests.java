@@ -61,10 +61,10 @@ class ShadowReadComparisonTests {
         context = new SpringApplicationBuilder(FixtureApplication.class).web(WebApplicationType.NONE)
                 .initializers(c -> {
                     c.getBeanFactory().registerSingleton("testClock", clock);
-                    c.getBeanFactory().registerSingleton("recordingPublisher", (ShadowMismatchPublisher) published::add);
                     c.getBeanFactory().registerSingleton("failingPublisher", (ShadowMismatchPublisher) mismatch -> {
                         throw new IllegalStateException("a publisher that fails");
                     });
+                    c.getBeanFactory().registerSingleton("recordingPublisher", (ShadowMismatchPublisher) published::add);
                 })
                 .properties(Fixtures.mongoProperties("shadow_comparison"))
                 .properties("dualwrite.toggles.poll-in-background=false", "spring.main.banner-mode=off",
