@@ -185,7 +185,7 @@ public class ShadowReads implements InitializingBean, DisposableBean {
      * @throws IllegalArgumentException when the migration is not declared, or the rate is not a number, outside 0 to
      * 1, or not a whole percentage; nothing is changed then
      */
-    public void setSampleRate(String migrationId, double rate) {
+    public synchronized void setSampleRate(String migrationId, double rate) {
         MigrationShadow shadow = shadow(migrationId);
         if (Double.isNaN(rate) || rate < 0 || rate > 1) {
             throw new IllegalArgumentException("Shadow-read sample rate " + rate + " for migration '" + migrationId
