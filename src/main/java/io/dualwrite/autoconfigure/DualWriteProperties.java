@@ -586,4 +586,117 @@ public class DualWriteProperties {
             this.leaseTtl = leaseTtl;
         }
     }
+
+    /** Shadow reads: in the write-both phases a sample of reads also reads the other shape and compares. */
+    private final ShadowReads shadowReads = new ShadowReads();
+
+    public ShadowReads getShadowReads() {
+        return shadowReads;
+    }
+
+    /** Shadow reads ({@code dualwrite.shadow-reads.*}). */
+    public static class ShadowReads {
+
+        /** Compare a sample of reads with the other shape in the write-both phases. */
+        private boolean enabled = true;
+
+        /**
+         * Share of reads compared (0 to 1 in whole percent: 0.01 = 1 %) for a migration whose shared rate toggle
+         * does not exist yet; it is stored as that toggle once, then the console or ShadowReads.setSampleRate decide.
+         */
+        private double sampleRate = 0.01;
+
+        /** Threads comparing sampled reads in the background (0: none; comparisons then wait to be drained). */
+        private int threads = 1;
+
+        /** Sampled reads waiting for a comparison at most; a sampled read beyond it is dropped and counted. */
+        private int queueCapacity = 1000;
+
+        /** How long after a difference both shapes are read again before it counts (a write in flight settles). */
+        private Duration recheckDelay = Duration.ofSeconds(1);
+
+        /** Documents of one sampled query result compared at most (the first ones returned). */
+        private int maxDocumentsPerRead = 100;
+
+        /** Collection recording mismatches (migration, entity id, phase, fields that differ, time). */
+        private String collection = "dualwrite_shadow_mismatches";
+
+        /** How long a recorded mismatch is kept (by dualwrite's clock). */
+        private Duration retention = Duration.ofDays(7);
+
+        /** Recorded mismatches kept per migration at most; older ones are removed first. */
+        private int maxRecords = 10_000;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public double getSampleRate() {
+            return sampleRate;
+        }
+
+        public void setSampleRate(double sampleRate) {
+            this.sampleRate = sampleRate;
+        }
+
+        public int getThreads() {
+            return threads;
+        }
+
+        public void setThreads(int threads) {
+            this.threads = threads;
+        }
+
+        public int getQueueCapacity() {
+            return queueCapacity;
+        }
+
+        public void setQueueCapacity(int queueCapacity) {
+            this.queueCapacity = queueCapacity;
+        }
+
+        public Duration getRecheckDelay() {
+            return recheckDelay;
+        }
+
+        public void setRecheckDelay(Duration recheckDelay) {
+            this.recheckDelay = recheckDelay;
+        }
+
+        public int getMaxDocumentsPerRead() {
+            return maxDocumentsPerRead;
+        }
+
+        public void setMaxDocumentsPerRead(int maxDocumentsPerRead) {
+            this.maxDocumentsPerRead = maxDocumentsPerRead;
+        }
+
+        public String getCollection() {
+            return collection;
+        }
+
+        public void setCollection(String collection) {
+            this.collection = collection;
+        }
+
+        public Duration getRetention() {
+            return retention;
+        }
+
+        public void setRetention(Duration retention) {
+            this.retention = retention;
+        }
+
+        public int getMaxRecords() {
+            return maxRecords;
+        }
+
+        public void setMaxRecords(int maxRecords) {
+            this.maxRecords = maxRecords;
+        }
+    }
 }

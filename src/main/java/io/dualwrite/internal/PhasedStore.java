@@ -89,6 +89,8 @@ public final class PhasedStore<T> {
 
     private final boolean sameCollection;
 
+    private volatile ReadObserver readObserver = ReadObserver.NONE;
+
     PhasedStore(Migration<T> migration, PhaseSource phaseSource, EntityAccess<T> access, ShapeAccess<T> oldShape,
             ShapeAccess<T> newShape, SecondWriteFailureHandler failureHandler,
             PersistenceExceptionTranslator translator, Clock clock) {
@@ -177,9 +179,17 @@ public final class PhasedStore<T> {
     /** The entity with this id in the current phase's read shape, never a tombstone. */
     public Optional<T> findById(Object id) {
         Objects.requireNonNull(id, "The given id must not be null");
-        ShapeAccess<T> shape = shape(phase().readShape());
-        Document document = translate(() -> shape.collection().find(Filters.eq("_id", access.storedId(id))).first());
-        return Optional.ofNullable(document).filter(d -> isLive(d, shape.shape())).map(d -> toEntity(shape, d));
+        Phase phase = phase();
+        ShapeAccess<T> shape = shape(phase.readShape());
+        Object storedId = access.storedId(id);
+        Document document = translate(() -> shape.collection().find(Filters.eq("_id", storedId)).first());
+        Optional<T> found = Optional.ofNullable(document).filter(d -> isLive(d, shape.shape()))
+                .map(d -> toEntity(shape, d));
+        ReadObserver observer = readObserver;
+        if (observer != ReadObserver.NONE) {
+            observeById(observer, phase, storedId, document);
+        }
+        return found;
     }
 
     /** Whether a live entity with this id exists in the current read shape. */
@@ -192,12 +202,30 @@ public final class PhasedStore<T> {
      * Tombstones and documents not holding the shape are excluded.
      */
     public List<T> find(QuerySpec spec) {
-        ShapeAccess<T> shape = shape(phase().readShape());
-        return find(shape, spec);
+        Phase phase = phase();
+        ShapeAccess<T> shape = shape(phase.readShape());
+        ReadObserver observer = readObserver;
+        if (observer == ReadObserver.NONE || !sample(observer, phase)) {
+            return find(shape, spec, null);
+        }
+        List<Document> documents = new ArrayList<>();
+        List<T> result = find(shape, spec, documents);
+        try {
+            observer.readMany(phase, documents);
+        }
+        catch (RuntimeException ex) {
+            log.debug("A read observer of migration '{}' failed; the read is unaffected", migration.id(), ex);
+        }
+        return result;
     }
 
     /** Runs a query on the given shape. */
     public List<T> find(ShapeAccess<T> shape, QuerySpec spec) {
+        return find(shape, spec, null);
+    }
+
+    /** Runs a query on the given shape, adding the documents read to {@code read} unless it is {@code null}. */
+    private List<T> find(ShapeAccess<T> shape, QuerySpec spec, List<Document> read) {
         Bson filter = Filters.and(spec.filter().apply(shape), liveFilter(shape.shape()));
         return translate(() -> {
             FindIterable<Document> found = shape.collection().find(filter);
@@ -214,6 +242,9 @@ public final class PhasedStore<T> {
             List<T> result = new ArrayList<>();
             for (Document document : found) {
                 result.add(toEntity(shape, document));
+                if (read != null) {
+                    read.add(document);
+                }
             }
             return result;
         });
@@ -239,7 +270,36 @@ public final class PhasedStore<T> {
                 Filters.eq(Bookkeeping.SHAPES, Shape.OLD.tag())));
     }
 
-    private boolean isLive(Document document, Shape shape) {
+    /**
+     * Installs the observer told about this store's reads (shadow reads); {@link ReadObserver#NONE} removes it.
+     */
+    public void observeReads(ReadObserver observer) {
+        this.readObserver = Objects.requireNonNull(observer, "observer");
+    }
+
+    private void observeById(ReadObserver observer, Phase phase, Object storedId, Document document) {
+        try {
+            if (observer.sample(phase)) {
+                observer.readById(phase, storedId, document);
+            }
+        }
+        catch (RuntimeException ex) {
+            log.debug("A read observer of migration '{}' failed; the read is unaffected", migration.id(), ex);
+        }
+    }
+
+    private boolean sample(ReadObserver observer, Phase phase) {
+        try {
+            return observer.sample(phase);
+        }
+        catch (RuntimeException ex) {
+            log.debug("A read observer of migration '{}' failed; the read is unaffected", migration.id(), ex);
+            return false;
+        }
+    }
+
+    /** Whether the document is a live entity of the shape: not a tombstone, and (one collection) holding the shape. */
+    public boolean isLive(Document document, Shape shape) {
         return !Bookkeeping.isTombstone(document) && (!sameCollection || Bookkeeping.holdsShape(document, shape));
     }
 

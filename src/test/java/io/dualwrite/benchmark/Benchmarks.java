@@ -72,6 +72,21 @@ public final class Benchmarks {
                         on the embedded server (a probe put Spring Data's conversion of the new shape at about \
                         1 µs of a save of about 100 µs), the floor of that ratio is about 2.""",
                         RepositoryBenchmark::run),
+                new Benchmark("Shadow reads on the read path", """
+                        What shadow reads cost a caller (`io.dualwrite.shadow`): the phased repository's `findById` \
+                        in `READ_OLD_WRITE_BOTH` with shadow reads sampling 1 % of the reads (the default rate) \
+                        against the same `findById` with the rate at 0, alternating in rounds in one Spring \
+                        context of `BenchmarkApplication` on the embedded server (the migration of the repository \
+                        benchmark, both shapes written through the repository). The rate is switched with \
+                        `ShadowReads.setSampleRate` at the start of each side's round, and a candidate round ends \
+                        only when every comparison it handed over is done (`ShadowReads.awaitComparisons`): the \
+                        comparisons (a read of the new shape by id and the mappings, on the comparison thread) share \
+                        the machine's 2 cores with the caller and the server, and their time counts against the \
+                        candidate. On the caller's thread a read that is not sampled costs a volatile read and a \
+                        `ThreadLocalRandom` draw; a sampled one queues its document. Reproduce with the command at \
+                        the top (it runs every benchmark; this one alone: `io.dualwrite.benchmark.ShadowReadBenchmark` \
+                        with the test classpath).""",
+                        ShadowReadBenchmark::run),
                 new Benchmark("Copier against a raw bulk insert", """
                         The copier (`io.dualwrite.copier`) copying 1,000,000 legacy documents of the fixture migration \
                         `people-v2` (old `people_v1` documents `{_id: "p0000001", first_name, last_name, mail, \
