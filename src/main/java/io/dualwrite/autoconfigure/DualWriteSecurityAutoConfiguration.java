@@ -33,12 +33,14 @@ import org.togglz.core.user.UserProvider;
 import org.togglz.spring.security.SpringSecurityUserProvider;
 
 import io.dualwrite.actuate.CsrfTokenController;
+import io.dualwrite.actuate.DualWriteEndpoint;
 import io.dualwrite.actuate.DualWriteJobsEndpoint;
 
 /**
  * Puts the Togglz console ({@code togglz.console.path}, default {@code /togglz-console}), dualwrite's operations pages
- * ({@code /dualwrite/**}, among them {@code /dualwrite/csrf} for scripts), the Actuator endpoint {@code dualwritejobs}
- * (under {@code management.endpoints.web.base-path}, default {@code /actuator/dualwritejobs}) and the login and logout
+ * ({@code /dualwrite/**}: the status page {@code /dualwrite/status}, and {@code /dualwrite/csrf} for scripts), the
+ * Actuator endpoints {@code dualwritejobs} and {@code dualwrite} (under {@code management.endpoints.web.base-path},
+ * default {@code /actuator/dualwritejobs} and {@code /actuator/dualwrite}) and the login and logout
  * pages behind an admin login, in a security filter chain of their
  * own: every request there needs {@code dualwrite.security.admin-authority}; form login and HTTP Basic; CSRF
  * protection on (the console's forms carry Spring Security's token through togglz-spring-security).
@@ -85,8 +87,10 @@ public class DualWriteSecurityAutoConfiguration {
             ObjectProvider<PasswordEncoder> passwordEncoder) throws Exception {
         String console = consolePath(environment);
         String jobs = jobsEndpointPath(environment);
+        String status = endpointPath(environment, DualWriteEndpoint.ID);
         String authority = properties.getSecurity().getAdminAuthority();
-        http.securityMatcher(console, console + "/**", "/login", "/logout", "/dualwrite/**", jobs, jobs + "/**")
+        http.securityMatcher(console, console + "/**", "/login", "/logout", "/dualwrite/**", jobs, jobs + "/**",
+                status, status + "/**")
                 .authorizeHttpRequests(requests -> requests.anyRequest().hasAuthority(authority))
                 .formLogin(form -> form.defaultSuccessUrl(console + "/index").permitAll())
                 .httpBasic(basic -> {
@@ -108,9 +112,13 @@ public class DualWriteSecurityAutoConfiguration {
      * {@code /actuator}) and the endpoint's path mapping (default its id), without a trailing slash.
      */
     static String jobsEndpointPath(Environment environment) {
+        return endpointPath(environment, DualWriteJobsEndpoint.ID);
+    }
+
+    /** The path of the Actuator endpoint {@code id} (base path and path mapping applied), without a trailing slash. */
+    static String endpointPath(Environment environment, String id) {
         String base = environment.getProperty("management.endpoints.web.base-path", "/actuator").trim();
-        String mapping = environment.getProperty("management.endpoints.web.path-mapping." + DualWriteJobsEndpoint.ID,
-                DualWriteJobsEndpoint.ID).trim();
+        String mapping = environment.getProperty("management.endpoints.web.path-mapping." + id, id).trim();
         String path = (base.startsWith("/") ? base : "/" + base) + "/" + mapping;
         path = path.replaceAll("/{2,}", "/");
         while (path.endsWith("/") && path.length() > 1) {
