@@ -107,7 +107,10 @@ public class DualWriteStatusAutoConfiguration {
             Verifier current = verifier.getIfAvailable();
             return current == null ? Optional.empty() : current.latestFinished(id);
         };
-        return new StatusSnapshots(registry, instances::getIfAvailable,
+        return new StatusSnapshots(registry, () -> {
+                    InstanceRegistry current = instances.getIfAvailable();
+                    return current == null ? null : current.liveInstances();
+                },
                 id -> unrepairedWrites(unrepaired, databaseFactory, properties).count(id), latestVerification,
                 ids -> {
                     PhaseHistory phases = history.getIfAvailable();

@@ -38,7 +38,7 @@ public final class StatusSnapshots {
 
     private final MigrationRegistry registry;
 
-    private final Supplier<InstanceRegistry> instances;
+    private final Supplier<List<InstanceStatus>> liveInstances;
 
     private final UnrepairedWrites unrepaired;
 
@@ -54,7 +54,8 @@ public final class StatusSnapshots {
 
     /**
      * @param registry the declared migrations
-     * @param instances the instance registry, asked for at each refresh; may supply {@code null} (no instances then)
+     * @param liveInstances the live instances ({@link InstanceRegistry#liveInstances()}); may supply {@code null} when
+     *        there is no instance registry
      * @param unrepaired counts the unrepaired failed second writes of a migration
      * @param latestVerification the latest finished verification of a migration; {@code null} when there is no
      *        verifier
@@ -62,11 +63,11 @@ public final class StatusSnapshots {
      * @param clock decides when the snapshot is stale
      * @param ttl how long a snapshot is reused; zero to read every time
      */
-    public StatusSnapshots(MigrationRegistry registry, Supplier<InstanceRegistry> instances,
+    public StatusSnapshots(MigrationRegistry registry, Supplier<List<InstanceStatus>> liveInstances,
             UnrepairedWrites unrepaired, Function<String, Optional<JobRun>> latestVerification,
             Function<Collection<String>, Map<String, Phase>> sharedPhases, Clock clock, Duration ttl) {
         this.registry = Objects.requireNonNull(registry, "registry");
-        this.instances = Objects.requireNonNull(instances, "instances");
+        this.liveInstances = Objects.requireNonNull(liveInstances, "liveInstances");
         this.unrepaired = Objects.requireNonNull(unrepaired, "unrepaired");
         this.latestVerification = latestVerification == null ? id -> Optional.empty() : latestVerification;
         this.sharedPhases = sharedPhases == null ? ids -> Map.of() : sharedPhases;
@@ -98,8 +99,8 @@ public final class StatusSnapshots {
         StringBuilder errors = new StringBuilder();
         List<InstanceStatus> live = previous == null ? List.of() : previous.live();
         try {
-            InstanceRegistry registryOfInstances = instances.get();
-            live = registryOfInstances == null ? List.of() : registryOfInstances.liveInstances();
+            List<InstanceStatus> read = liveInstances.get();
+            live = read == null ? List.of() : read;
         }
         catch (RuntimeException ex) {
             failed(errors, "the live instances", ex);
