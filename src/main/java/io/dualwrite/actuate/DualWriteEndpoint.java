@@ -61,8 +61,7 @@ public class DualWriteEndpoint {
     public WebEndpointResponse<Object> migration(@Selector String migration) {
         if (!status.isDeclared(migration)) {
             return error(WebEndpointResponse.STATUS_NOT_FOUND, "UNKNOWN_MIGRATION", migration, null, null,
-                    "No migration '" + migration + "' is declared here (declared: "
-                            + String.join(", ", status.migrationIds()) + ")", null);
+                    status.unknownMigration(migration), null);
         }
         return new WebEndpointResponse<>(status.status(migration));
     }

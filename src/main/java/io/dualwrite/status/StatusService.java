@@ -329,9 +329,15 @@ public final class StatusService {
         }
     }
 
-    private String unknownMigration(String migrationId) {
-        return "No migration '" + migrationId + "' is declared here (declared: " + String.join(", ", registry.ids())
-                + ")";
+    /** Why {@code migrationId} is not one of the declared migrations, naming them. */
+    public String unknownMigration(String migrationId) {
+        try {
+            registry.require(migrationId);
+            return "No migration '" + migrationId + "' is declared";
+        }
+        catch (IllegalArgumentException ex) {
+            return ex.getMessage();
+        }
     }
 
     /**
