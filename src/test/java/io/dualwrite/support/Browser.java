@@ -26,11 +26,14 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 public final class Browser implements AutoCloseable {
 
-    /** Where {@code apt-get install chromium} puts the browser. */
-    public static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    /** The browser: where {@code apt-get install chromium} puts it, or the system property {@code chromium.binary}. */
+    public static final Path CHROMIUM = Path.of(System.getProperty("chromium.binary", "/usr/bin/chromium"));
 
-    /** Where {@code apt-get install chromium-driver} puts the driver. */
-    public static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    /**
+     * The driver: where {@code apt-get install chromium-driver} puts it, or the system property
+     * {@code chromium.driver}.
+     */
+    public static final Path CHROMEDRIVER = Path.of(System.getProperty("chromium.driver", "/usr/bin/chromedriver"));
 
     /** Where screenshots are saved. */
     public static final Path SCREENSHOTS = Path.of("target", "screenshots");
@@ -45,11 +48,20 @@ public final class Browser implements AutoCloseable {
     }
 
     /**
+     * Whether Chromium and its driver are installed; for
+     * {@code @EnabledIf(value = "io.dualwrite.support.Browser#installed", disabledReason = ...)}, which skips a test
+     * class before its Spring context is started.
+     */
+    public static boolean installed() {
+        return Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+    }
+
+    /**
      * Skips the calling test class, saying why, when Chromium or its driver is not installed (CI installs both: see
      * {@code .ci/run}).
      */
     public static void assumeInstalled() {
-        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+        Assumptions.assumeTrue(installed(),
                 "Browser tests skipped: Chromium is not installed here (" + CHROMIUM + ", " + CHROMEDRIVER
                         + "); install it with `apt-get install -y chromium chromium-driver` (.ci/run does)");
     }
@@ -94,7 +106,7 @@ public final class Browser implements AutoCloseable {
         try {
             Object height = driver.executeScript("return document.documentElement.scrollHeight");
             int pixels = height instanceof Number number ? number.intValue() : 2000;
-            driver.manage().window().setSize(new Dimension(1280, Math.max(600, Math.min(pixels, 6000))));
+            driver.manage().window().setSize(new Dimension(1280, Math.max(600, Math.min(pixels + 160, 6000))));
             Files.createDirectories(SCREENSHOTS);
             Path target = SCREENSHOTS.resolve(name + ".png");
             Files.copy(driver.getScreenshotAs(OutputType.FILE).toPath(), target, StandardCopyOption.REPLACE_EXISTING);

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.condition.EnabledIf;
 import org.openqa.selenium.By;
 import org.openqa.selenium.NoSuchElementException;
 import org.openqa.selenium.WebDriver;
@@ -53,6 +54,9 @@ import tools.jackson.databind.json.JsonMapper;
                 "management.endpoints.web.exposure.include=health,dualwritejobs,dualwrite",
                 "spring.thymeleaf.check-template-location=false", "spring.main.banner-mode=off" })
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@EnabledIf(value = "io.dualwrite.support.Browser#installed", disabledReason = "Browser tests skipped: Chromium is not "
+        + "installed (/usr/bin/chromium and /usr/bin/chromedriver, or -Dchromium.binary and -Dchromium.driver); "
+        + "install it with `apt-get install -y chromium chromium-driver`, as .ci/run does")
 class StatusPageBrowserTests {
 
     private static final String ID = "customers-v2";
