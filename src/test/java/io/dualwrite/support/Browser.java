@@ -104,7 +104,7 @@ public final class Browser implements AutoCloseable {
      */
     public Path screenshot(String name) {
         try {
-            Object height = driver.executeScript("return document.documentElement.scrollHeight");
+            Object height = driver.executeScript("return document.body.scrollHeight");
             int pixels = height instanceof Number number ? number.intValue() : 2000;
             driver.manage().window().setSize(new Dimension(1280, Math.max(600, Math.min(pixels + 160, 6000))));
             Files.createDirectories(SCREENSHOTS);
