@@ -20,6 +20,7 @@ import io.dualwrite.internal.PhasedStores;
 import io.dualwrite.internal.RecordingSecondWriteFailureHandler;
 import io.dualwrite.spi.PhaseSource;
 import io.dualwrite.spi.SecondWriteFailureHandler;
+import io.dualwrite.spi.ShapeTraffic;
 
 /**
  * The migrations declared as beans, their stores, and the default second-write failure handler.
@@ -54,7 +55,9 @@ public class DualWriteAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     PhasedStores phasedStores(MigrationRegistry registry, MongoDatabaseFactory databaseFactory,
-            MongoConverter converter, PhaseSource phaseSource, SecondWriteFailureHandler failureHandler, Clock clock) {
-        return new PhasedStores(registry, databaseFactory, converter, phaseSource, failureHandler, clock);
+            MongoConverter converter, PhaseSource phaseSource, SecondWriteFailureHandler failureHandler, Clock clock,
+            ObjectProvider<ShapeTraffic.Factory> traffic) {
+        return new PhasedStores(registry, databaseFactory, converter, phaseSource, failureHandler, clock,
+                traffic.getIfUnique(() -> ShapeTraffic.Factory.NONE));
     }
 }

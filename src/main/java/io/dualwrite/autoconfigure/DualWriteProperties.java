@@ -699,4 +699,50 @@ public class DualWriteProperties {
             this.maxRecords = maxRecords;
         }
     }
+
+    private final Status status = new Status();
+
+    public Status getStatus() {
+        return status;
+    }
+
+    /** The operations surface: the status page, the {@code dualwrite} Actuator endpoint, the health and the gauges. */
+    public static class Status {
+
+        /** Serve the status page at /dualwrite/status (behind the admin login). */
+        private boolean pageEnabled = true;
+
+        /** How many entries of the phase audit log a migration's status lists. */
+        private int auditEntries = 20;
+
+        /**
+         * How long the health contribution and the gauges reuse what they read from MongoDB (live instances,
+         * unrepaired counts, the latest verification); the page and the endpoint always read afresh.
+         */
+        private Duration cacheTtl = Duration.ofSeconds(5);
+
+        public boolean isPageEnabled() {
+            return pageEnabled;
+        }
+
+        public void setPageEnabled(boolean pageEnabled) {
+            this.pageEnabled = pageEnabled;
+        }
+
+        public int getAuditEntries() {
+            return auditEntries;
+        }
+
+        public void setAuditEntries(int auditEntries) {
+            this.auditEntries = auditEntries;
+        }
+
+        public Duration getCacheTtl() {
+            return cacheTtl;
+        }
+
+        public void setCacheTtl(Duration cacheTtl) {
+            this.cacheTtl = cacheTtl;
+        }
+    }
 }

@@ -34,13 +34,14 @@ import org.togglz.spring.security.SpringSecurityUserProvider;
 
 import io.dualwrite.actuate.CsrfTokenController;
 import io.dualwrite.actuate.DualWriteCleanupEndpoint;
+import io.dualwrite.actuate.DualWriteEndpoint;
 import io.dualwrite.actuate.DualWriteJobsEndpoint;
 
 /**
  * Puts the Togglz console ({@code togglz.console.path}, default {@code /togglz-console}), dualwrite's operations pages
- * ({@code /dualwrite/**}, among them {@code /dualwrite/csrf} for scripts), the Actuator endpoints {@code dualwritejobs}
- * and {@code dualwritecleanup} (under {@code management.endpoints.web.base-path}, default
- * {@code /actuator/dualwritejobs} and {@code /actuator/dualwritecleanup}) and the login and logout
+ * ({@code /dualwrite/**}: the status page {@code /dualwrite/status}, and {@code /dualwrite/csrf} for scripts), the
+ * Actuator endpoints {@code dualwritejobs}, {@code dualwrite} and {@code dualwritecleanup} (under
+ * {@code management.endpoints.web.base-path}, default {@code /actuator/<id>}) and the login and logout
  * pages behind an admin login, in a security filter chain of their
  * own: every request there needs {@code dualwrite.security.admin-authority}; form login and HTTP Basic; CSRF
  * protection on (the console's forms carry Spring Security's token through togglz-spring-security).
@@ -88,9 +89,10 @@ public class DualWriteSecurityAutoConfiguration {
         String console = consolePath(environment);
         String jobs = jobsEndpointPath(environment);
         String cleanup = endpointPath(environment, DualWriteCleanupEndpoint.ID);
+        String status = endpointPath(environment, DualWriteEndpoint.ID);
         String authority = properties.getSecurity().getAdminAuthority();
         http.securityMatcher(console, console + "/**", "/login", "/logout", "/dualwrite/**", jobs, jobs + "/**",
-                        cleanup, cleanup + "/**")
+                        cleanup, cleanup + "/**", status, status + "/**")
                 .authorizeHttpRequests(requests -> requests.anyRequest().hasAuthority(authority))
                 .formLogin(form -> form.defaultSuccessUrl(console + "/index").permitAll())
                 .httpBasic(basic -> {
@@ -115,7 +117,7 @@ public class DualWriteSecurityAutoConfiguration {
         return endpointPath(environment, DualWriteJobsEndpoint.ID);
     }
 
-    /** The path of the Actuator endpoint {@code id}, as {@link #jobsEndpointPath} finds it. */
+    /** The path of the Actuator endpoint {@code id} (base path and path mapping applied), without a trailing slash. */
     static String endpointPath(Environment environment, String id) {
         String base = environment.getProperty("management.endpoints.web.base-path", "/actuator").trim();
         String mapping = environment.getProperty("management.endpoints.web.path-mapping." + id, id).trim();

@@ -14,7 +14,9 @@ import io.micrometer.core.instrument.Tags;
  * <li>{@code dualwrite.copier.documents} (counter; tags {@code migration}, {@code job}, {@code outcome}: processed,
  * copied, skipped, deadLettered, deletesCaught, missing, stale, different, extra, unconvertible);</li>
  * <li>{@code dualwrite.copier.rate} (gauge, documents per second in this process over the last second or so);</li>
- * <li>{@code dualwrite.copier.remaining} (gauge, estimated documents left in the run: the lag behind the source).</li>
+ * <li>{@code dualwrite.copier.remaining} (gauge, estimated documents left in the run: the lag behind the source);</li>
+ * <li>{@code dualwrite.copier.eta} (gauge, seconds: the lag in time, remaining documents at this process's rate; NaN
+ * while the rate is unknown, 0 when nothing remains).</li>
  * </ul>
  */
 public final class JobMetrics {
@@ -40,7 +42,19 @@ public final class JobMetrics {
             Gauge.builder("dualwrite.copier.remaining", progress,
                     p -> p.containsKey(key) ? p.get(key).remaining() : 0).tags(tags)
                     .description("Estimated documents left in the run").baseUnit("documents").register(registry);
+            Gauge.builder("dualwrite.copier.eta", progress, p -> p.containsKey(key) ? eta(p.get(key)) : 0).tags(tags)
+                    .description("Estimated time left in the run at this process's rate").baseUnit("seconds")
+                    .register(registry);
         }
+    }
+
+    private static double eta(JobEngine.Progress progress) {
+        long remaining = progress.remaining();
+        if (remaining == 0) {
+            return 0;
+        }
+        double rate = progress.rate();
+        return rate > 0 ? remaining / rate : Double.NaN;
     }
 
     void batch(String migrationId, JobKind kind, Map<String, Long> counts) {

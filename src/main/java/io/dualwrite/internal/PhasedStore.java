@@ -35,6 +35,7 @@ import io.dualwrite.SecondWriteFailure;
 import io.dualwrite.Shape;
 import io.dualwrite.spi.PhaseSource;
 import io.dualwrite.spi.SecondWriteFailureHandler;
+import io.dualwrite.spi.ShapeTraffic;
 
 /**
  * Reads and writes one migration's entities in whichever shapes the current phase says. This is where the write
@@ -91,9 +92,11 @@ public final class PhasedStore<T> {
 
     private volatile ReadObserver readObserver = ReadObserver.NONE;
 
+    private final ShapeTraffic traffic;
+
     PhasedStore(Migration<T> migration, PhaseSource phaseSource, EntityAccess<T> access, ShapeAccess<T> oldShape,
             ShapeAccess<T> newShape, SecondWriteFailureHandler failureHandler,
-            PersistenceExceptionTranslator translator, Clock clock) {
+            PersistenceExceptionTranslator translator, Clock clock, ShapeTraffic traffic) {
         this.migration = migration;
         this.phaseSource = phaseSource;
         this.access = access;
@@ -104,6 +107,7 @@ public final class PhasedStore<T> {
         this.clock = clock;
         this.versionField = migration.versionField();
         this.sameCollection = migration.isSameCollection();
+        this.traffic = traffic == null ? ShapeTraffic.NONE : traffic;
     }
 
     /** The migration this store serves. */
@@ -181,6 +185,7 @@ public final class PhasedStore<T> {
         Objects.requireNonNull(id, "The given id must not be null");
         Phase phase = phase();
         ShapeAccess<T> shape = shape(phase.readShape());
+        traffic.read(shape.shape());
         Object storedId = access.storedId(id);
         Document document = translate(() -> shape.collection().find(Filters.eq("_id", storedId)).first());
         Optional<T> found = Optional.ofNullable(document).filter(d -> isLive(d, shape.shape()))
@@ -226,6 +231,7 @@ public final class PhasedStore<T> {
 
     /** Runs a query on the given shape, adding the documents read to {@code read} unless it is {@code null}. */
     private List<T> find(ShapeAccess<T> shape, QuerySpec spec, List<Document> read) {
+        traffic.read(shape.shape());
         Bson filter = Filters.and(spec.filter().apply(shape), liveFilter(shape.shape()));
         return translate(() -> {
             FindIterable<Document> found = shape.collection().find(filter);
@@ -253,6 +259,7 @@ public final class PhasedStore<T> {
     /** Counts live entities matching the filter in the current read shape. */
     public long count(QuerySpec spec) {
         ShapeAccess<T> shape = shape(phase().readShape());
+        traffic.read(shape.shape());
         Bson filter = Filters.and(spec.filter().apply(shape), liveFilter(shape.shape()));
         return translate(() -> shape.collection().countDocuments(filter));
     }
@@ -329,6 +336,7 @@ public final class PhasedStore<T> {
     public T save(T entity) {
         Objects.requireNonNull(entity, "Entity must not be null");
         Phase phase = phase();
+        countWrites(phase);
         Object domainId = access.id(entity);
         if (domainId == null) {
             domainId = access.generateId();
@@ -712,8 +720,19 @@ public final class PhasedStore<T> {
         }
     }
 
+    /** Tells the traffic counters of a write to every shape the phase writes (an index loop: no iterator). */
+    private void countWrites(Phase phase) {
+        List<Shape> shapes = phase.writeOrder();
+        for (int i = 0; i < shapes.size(); i++) {
+            traffic.write(shapes.get(i));
+        }
+    }
+
     private void reportSecondWriteFailure(Shape shape, Object id, long version, SecondWriteFailure.Kind kind,
             Exception cause, boolean resolved) {
+        if (!resolved) {
+            traffic.secondWriteFailed(shape);
+        }
         SecondWriteFailure failure = new SecondWriteFailure(migration.id(), id, shape, version, kind,
                 String.valueOf(cause.getMessage()), resolved, clock.instant());
         try {
@@ -749,6 +768,7 @@ public final class PhasedStore<T> {
 
     private void delete(Object id, Long expected) {
         Phase phase = phase();
+        countWrites(phase);
         Date now = Date.from(clock.instant());
         if (sameCollection && !phase.writesBoth()) {
             // one document holds both shapes: a compare-and-set delete leaves nothing a copy could bring back

@@ -17,6 +17,7 @@ import io.dualwrite.MigrationRegistry;
 import io.dualwrite.Shape;
 import io.dualwrite.spi.PhaseSource;
 import io.dualwrite.spi.SecondWriteFailureHandler;
+import io.dualwrite.spi.ShapeTraffic;
 
 /**
  * One {@link PhasedStore} per declared migration, built (and so checked against the domain type) when the
@@ -30,24 +31,35 @@ public final class PhasedStores {
 
     public PhasedStores(MigrationRegistry registry, MongoDatabaseFactory databaseFactory, MongoConverter converter,
             PhaseSource phaseSource, SecondWriteFailureHandler failureHandler, Clock clock) {
+        this(registry, databaseFactory, converter, phaseSource, failureHandler, clock, ShapeTraffic.Factory.NONE);
+    }
+
+    /**
+     * @param traffic told of every read, write and failed second write per shape (the metrics); {@code null} for none
+     */
+    public PhasedStores(MigrationRegistry registry, MongoDatabaseFactory databaseFactory, MongoConverter converter,
+            PhaseSource phaseSource, SecondWriteFailureHandler failureHandler, Clock clock,
+            ShapeTraffic.Factory traffic) {
         this.registry = registry;
         MongoDatabase database = databaseFactory.getMongoDatabase();
         MongoExceptionTranslator translator = new MongoExceptionTranslator();
+        ShapeTraffic.Factory counting = traffic == null ? ShapeTraffic.Factory.NONE : traffic;
         for (Migration<?> migration : registry.all()) {
             stores.put(migration.id(), create(migration, database, converter, phaseSource, failureHandler, translator,
-                    clock));
+                    clock, counting.forMigration(migration.id())));
         }
     }
 
     private static <T> PhasedStore<T> create(Migration<T> migration, MongoDatabase database, MongoConverter converter,
             PhaseSource phaseSource, SecondWriteFailureHandler failureHandler, MongoExceptionTranslator translator,
-            Clock clock) {
+            Clock clock, ShapeTraffic traffic) {
         EntityAccess<T> access = new EntityAccess<>(migration, (MongoMappingContext) converter.getMappingContext());
         ShapeAccess<T> oldShape = new ShapeAccess<>(migration, Shape.OLD,
                 database.getCollection(migration.shape(Shape.OLD).collection(), Document.class), converter);
         ShapeAccess<T> newShape = new ShapeAccess<>(migration, Shape.NEW,
                 database.getCollection(migration.shape(Shape.NEW).collection(), Document.class), converter);
-        return new PhasedStore<>(migration, phaseSource, access, oldShape, newShape, failureHandler, translator, clock);
+        return new PhasedStore<>(migration, phaseSource, access, oldShape, newShape, failureHandler, translator, clock,
+                traffic);
     }
 
     /** The store of a migration. */

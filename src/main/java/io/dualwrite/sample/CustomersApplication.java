@@ -36,7 +36,7 @@ public class CustomersApplication {
         return Map.of(
                 "spring.application.name", "customers",
                 "spring.thymeleaf.check-template-location", "false",
-                "management.endpoints.web.exposure.include", "health,info,dualwritejobs,dualwritecleanup",
+                "management.endpoints.web.exposure.include", "health,info,dualwritejobs,dualwrite,dualwritecleanup",
                 "management.endpoint.health.probes.enabled", "true");
     }
 

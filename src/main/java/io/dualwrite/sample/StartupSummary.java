@@ -40,6 +40,7 @@ public class StartupSummary implements ApplicationListener<ApplicationReadyEvent
                 "Customers sample is ready",
                 "  API:            " + base + "/api/customers   (phase: " + base + "/api/migration)",
                 "  Togglz console: " + base + "/togglz-console   user '" + user + "', password " + password,
+                "  Status page:    " + base + "/dualwrite/status   (same login; JSON: " + base + "/actuator/dualwrite)",
                 "  MongoDB:        " + mongo);
     }
 

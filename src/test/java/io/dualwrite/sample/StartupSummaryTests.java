@@ -16,6 +16,7 @@ class StartupSummaryTests {
 
         assertThat(summary).contains("API:            http://localhost:8081/api/customers")
                 .contains("Togglz console: http://localhost:8081/togglz-console   user 'admin', password generated")
+                .contains("Status page:    http://localhost:8081/dualwrite/status")
                 .contains("MongoDB:        embedded in-process server");
     }
 
@@ -53,6 +54,6 @@ class StartupSummaryTests {
         assertThat(CustomersApplication.defaultProperties()).containsEntry("spring.application.name", "customers")
                 .containsEntry("spring.thymeleaf.check-template-location", "false")
                 .containsEntry("management.endpoints.web.exposure.include",
-                        "health,info,dualwritejobs,dualwritecleanup");
+                        "health,info,dualwritejobs,dualwrite,dualwritecleanup");
     }
 }
