@@ -49,7 +49,14 @@ final class Progress implements AutoCloseable {
 
     private final Rate rate = new Rate();
 
+    private final Lines lines;
+
     private Progress(ProgressBar bar) {
+        this(bar, null);
+    }
+
+    private Progress(ProgressBar bar, Lines lines) {
+        this.lines = lines;
         this.bar = bar;
     }
 
@@ -71,23 +78,28 @@ final class Progress implements AutoCloseable {
                 .hideEta() // the message carries the run's ETA, over all its workers
                 .setConsumer(consumer)
                 .build();
-        Progress progress = new Progress(bar);
+        Progress progress = new Progress(bar, consumer instanceof Lines lines ? lines : null);
         progress.update(run, now);
-        if (consumer instanceof Lines lines) {
-            lines.ready(); // the bar draws at once, before it has its message: print from now on only
+        if (progress.lines != null) {
+            progress.lines.ready(); // the bar draws at once, before it has its message: print from now on only
         }
         return progress;
     }
 
-    /** Shows the run as stored now. */
-    void update(JobRun run, Instant now) {
+    /** Shows the run as stored now; returns the message shown next to the bar ({@code null} without a bar). */
+    String update(JobRun run, Instant now) {
         if (bar == null) {
-            return;
+            return null;
         }
         long processed = run.processed();
         bar.maxHint(Math.max(run.estimatedTotal(), processed));
         bar.stepTo(processed);
-        bar.setExtraMessage(message(run, rate.update(processed, now), now));
+        String message = message(run, rate.update(processed, now), now);
+        if (lines != null) {
+            lines.expect(message);
+        }
+        bar.setExtraMessage(message);
+        return message;
     }
 
     /** The message next to the bar: the status when not running, rate, ETA and the counters, kept short. */
@@ -160,6 +172,8 @@ final class Progress implements AutoCloseable {
 
         private boolean ready;
 
+        private String firstMessage;
+
         Lines(PrintWriter err, Duration interval) {
             this.err = err;
             this.intervalNanos = interval.toNanos();
@@ -169,6 +183,14 @@ final class Progress implements AutoCloseable {
             ready = true;
         }
 
+        /**
+         * The message the bar shows from now on. Until a first line is printed, only lines carrying it are: the
+         * bar's refresh thread may still be rendering a line begun before the message was set.
+         */
+        synchronized void expect(String message) {
+            firstMessage = message;
+        }
+
         @Override
         public int getMaxRenderedLength() {
             return WIDTH;
@@ -176,7 +198,7 @@ final class Progress implements AutoCloseable {
 
         @Override
         public synchronized void accept(String rendered) {
-            if (!ready) {
+            if (!ready || (!printedAny && firstMessage != null && !rendered.contains(firstMessage))) {
                 return;
             }
             last = rendered.strip();

@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 
 import org.springframework.data.domain.PageRequest;
 import org.springframework.data.domain.Sort;
+import org.bson.types.ObjectId;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -61,6 +62,9 @@ public class CustomerController {
         refuseTakenEmail(valid.email(), null);
         Instant now = now();
         Customer customer = new Customer();
+        // a string id like the legacy users' ("u00042"): the copier scans one _id type in order, and Spring Data would
+        // otherwise store an ObjectId for a String id left null
+        customer.setId("c" + new ObjectId().toHexString());
         apply(valid, customer);
         customer.setCreatedAt(now);
         Customer saved = repository.save(customer);
