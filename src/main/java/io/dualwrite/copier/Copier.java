@@ -1,7 +1,6 @@
 package io.dualwrite.copier;
 
 import java.time.Clock;
-import java.util.List;
 
 import io.dualwrite.MigrationRegistry;
 
@@ -15,24 +14,9 @@ import io.dualwrite.MigrationRegistry;
  * resume from the checkpoints after a crash. A finished run records whether every live instance wrote both shapes
  * when it began ({@link JobRun#allWritingBothAtStart()}), the condition for switching to reading new.
  */
-public final class Copier extends JobOperations {
-
-    private final JobStore store;
+public final class Copier extends CopyOperations {
 
     public Copier(JobEngine engine, MigrationRegistry registry, JobOptions defaults, Clock clock) {
         super(engine, registry, JobKind.COPY, defaults, clock);
-        this.store = engine.store();
-    }
-
-    /** Documents the copier could not convert or write, oldest first; a later run retries them. */
-    public List<DeadLetter> deadLetters(String migrationId, int limit) {
-        requireMigration(migrationId);
-        return store.deadLetters(migrationId, limit);
-    }
-
-    /** How many dead letters the migration has. */
-    public long deadLetterCount(String migrationId) {
-        requireMigration(migrationId);
-        return store.countDeadLetters(migrationId);
     }
 }

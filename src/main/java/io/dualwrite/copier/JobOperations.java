@@ -6,7 +6,7 @@ import java.util.Optional;
 
 import io.dualwrite.MigrationRegistry;
 
-/** What the copier and the verifier share: starting runs and controlling the active one. */
+/** What the copier and the verifier (either way) share: starting runs and controlling the active one. */
 public abstract class JobOperations {
 
     private final JobEngine engine;
@@ -34,6 +34,11 @@ public abstract class JobOperations {
      */
     protected void requireMigration(String migrationId) {
         registry.require(migrationId);
+    }
+
+    /** The kind of the runs these operations start and control. */
+    JobKind kind() {
+        return kind;
     }
 
     /** The options used when none are given (from {@code dualwrite.copier.*}). */

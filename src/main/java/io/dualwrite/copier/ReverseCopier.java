@@ -1,7 +1,6 @@
 package io.dualwrite.copier;
 
 import java.time.Clock;
-import java.util.List;
 
 import io.dualwrite.MigrationRegistry;
 
@@ -19,24 +18,9 @@ import io.dualwrite.MigrationRegistry;
  * ({@link JobRun#newOnly()}). Only such a run that left nothing ({@link JobRun#handedEverythingBack()}) backs the
  * switch back to reading old. Verify with {@link ReverseVerifier}.
  */
-public final class ReverseCopier extends JobOperations {
-
-    private final JobStore store;
+public final class ReverseCopier extends CopyOperations {
 
     public ReverseCopier(JobEngine engine, MigrationRegistry registry, JobOptions defaults, Clock clock) {
         super(engine, registry, JobKind.REVERSE_COPY, defaults, clock);
-        this.store = engine.store();
-    }
-
-    /** New-shape documents the reverse copy could not convert or write, oldest first; a later run retries them. */
-    public List<DeadLetter> deadLetters(String migrationId, int limit) {
-        requireMigration(migrationId);
-        return store.deadLetters(JobKind.REVERSE_COPY, migrationId, limit);
-    }
-
-    /** How many dead letters the migration's reverse copy has. */
-    public long deadLetterCount(String migrationId) {
-        requireMigration(migrationId);
-        return store.countDeadLetters(JobKind.REVERSE_COPY, migrationId);
     }
 }
