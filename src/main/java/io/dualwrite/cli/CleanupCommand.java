@@ -2,7 +2,6 @@ package io.dualwrite.cli;
 
 import java.io.PrintWriter;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -12,10 +11,7 @@ import io.dualwrite.cleanup.CleanupRefusedException;
 import io.dualwrite.cleanup.CleanupResult;
 import io.dualwrite.instances.LocalInstance;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** {@code cleanup}: the dry run of removing a migration's old shape, and with {@code --execute --token} the removal. */
 @Command(name = "cleanup", mixinStandardHelpOptions = true, sortOptions = false,
@@ -27,15 +23,7 @@ import picocli.CommandLine.Spec;
                 "With --execute --token T: removes exactly what the dry run with token T listed; refused (exit 5, "
                         + "nothing removed) when it is not allowed now or a new dry run would list something else." },
         exitCodeListHeading = "%nExit codes:%n")
-final class CleanupCommand implements Callable<Integer> {
-
-    private final Session session;
-
-    @Spec
-    private CommandSpec spec;
-
-    @Option(names = "--migration", required = true, paramLabel = "ID", description = "The migration id.")
-    private String migrationId;
+final class CleanupCommand extends MigrationCommand {
 
     @Option(names = "--execute", description = "Remove what the dry run with --token listed (default: dry run only).")
     private boolean execute;
@@ -44,23 +32,22 @@ final class CleanupCommand implements Callable<Integer> {
     private String token;
 
     CleanupCommand(Session session) {
-        this.session = session;
+        super(session);
     }
 
     @Override
-    public Integer call() {
+    void validate() {
         if (execute && (token == null || token.isBlank())) {
-            throw new ParameterException(spec.commandLine(), "--execute needs --token: run 'cleanup --migration "
-                    + migrationId + "' first, check what it lists, then pass the token it prints");
+            throw invalid("--execute needs --token: run 'cleanup --migration " + migrationId + "' first, check what "
+                    + "it lists, then pass the token it prints");
         }
         if (!execute && token != null) {
-            throw new ParameterException(spec.commandLine(), "--token is only used with --execute; add --execute "
-                    + "to remove what that dry run listed");
+            throw invalid("--token is only used with --execute; add --execute to remove what that dry run listed");
         }
-        return session.run(this::work);
     }
 
-    private int work(ConfigurableApplicationContext context) {
+    @Override
+    int work(ConfigurableApplicationContext context) {
         Session.requireMigration(context, migrationId);
         Cleanup cleanup = context.getBeanProvider(Cleanup.class).getIfAvailable();
         if (cleanup == null) {

@@ -2,7 +2,6 @@ package io.dualwrite.cli;
 
 import java.io.PrintWriter;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -11,24 +10,13 @@ import io.dualwrite.copier.JobOperations;
 import io.dualwrite.copier.JobReport;
 import io.dualwrite.copier.JobRun;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code pause}, {@code resume}, {@code cancel} and {@code rate}: change the active run through MongoDB, which every
  * worker of the run reads before each batch, in whatever process it runs.
  */
-abstract class ControlCommand implements Callable<Integer> {
-
-    private final Session session;
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = "--migration", required = true, paramLabel = "ID", description = "The migration id.")
-    String migrationId;
+abstract class ControlCommand extends MigrationCommand {
 
     @Option(names = "--job", paramLabel = "copy|verify|reverse-copy|reverse-verify", defaultValue = "copy",
             converter = JobKindConverter.class,
@@ -36,31 +24,24 @@ abstract class ControlCommand implements Callable<Integer> {
     JobKind job;
 
     ControlCommand(Session session) {
-        this.session = session;
+        super(session);
     }
 
     @Override
-    public Integer call() {
-        validate();
-        return session.run(context -> {
-            Session.requireMigration(context, migrationId);
-            JobOperations operations = JobCommand.operations(context, job);
-            JobRun run;
-            try {
-                run = apply(operations);
-            }
-            catch (IllegalStateException ex) {
-                throw CommandFailure.refused(ex);
-            }
-            PrintWriter out = session.out();
-            out.println(done(run));
-            out.println("  " + JobReport.summary(run));
-            return ExitCodes.OK;
-        });
-    }
-
-    /** Checks the options before anything starts. */
-    void validate() {
+    final int work(ConfigurableApplicationContext context) {
+        Session.requireMigration(context, migrationId);
+        JobOperations operations = JobCommand.operations(context, job);
+        JobRun run;
+        try {
+            run = apply(operations);
+        }
+        catch (IllegalStateException ex) {
+            throw CommandFailure.refused(ex);
+        }
+        PrintWriter out = session.out();
+        out.println(done(run));
+        out.println("  " + JobReport.summary(run));
+        return ExitCodes.OK;
     }
 
     /** Makes the change. */
@@ -172,8 +153,8 @@ abstract class ControlCommand implements Callable<Integer> {
         @Override
         void validate() {
             if (rate < 0 || rate.isNaN() || rate.isInfinite()) {
-                throw new ParameterException(spec.commandLine(), "Invalid value for option '--rate': it must be 0 "
-                        + "(no limit) or a positive number of documents per second, got " + rate);
+                throw invalid("Invalid value for option '--rate': it must be 0 (no limit) or a positive number of "
+                        + "documents per second, got " + rate);
             }
         }
 

@@ -6,12 +6,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.Callable;
-import java.util.function.UnaryOperator;
 
 import org.springframework.context.ConfigurableApplicationContext;
 
 import io.dualwrite.copier.Copier;
+import io.dualwrite.copier.CopyOperations;
 import io.dualwrite.copier.Counts;
 import io.dualwrite.copier.DeadLetter;
 import io.dualwrite.copier.Difference;
@@ -25,10 +24,7 @@ import io.dualwrite.copier.JobStatus;
 import io.dualwrite.copier.ReverseCopier;
 import io.dualwrite.copier.ReverseVerifier;
 import io.dualwrite.copier.Verifier;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code copy}, {@code verify}, {@code reverse-copy} and {@code reverse-verify}: join the migration's active run or
@@ -36,7 +32,7 @@ import picocli.CommandLine.Spec;
  * workers while a progress bar shows the whole run, then print the report. Ctrl-C or SIGTERM stops the workers in an
  * orderly way (they finish their batch, checkpoint and release their partitions), so a later run resumes.
  */
-abstract class JobCommand implements Callable<Integer> {
+abstract class JobCommand extends MigrationCommand {
 
     /** How often the run is read for the progress bar. */
     static final Duration POLL = Duration.ofMillis(Progress.REFRESH_MILLIS);
@@ -47,15 +43,7 @@ abstract class JobCommand implements Callable<Integer> {
     /** How many dead letters the report of a copy lists. */
     static final int DEAD_LETTERS_SHOWN = 10;
 
-    private final Session session;
-
     private final JobKind kind;
-
-    @Spec
-    private CommandSpec spec;
-
-    @Option(names = "--migration", required = true, paramLabel = "ID", description = "The migration id.")
-    private String migrationId;
 
     @Option(names = "--workers", paramLabel = "N",
             description = "Worker threads in this process, 1 to 256 (default: dualwrite.copier.workers, 1).")
@@ -80,30 +68,18 @@ abstract class JobCommand implements Callable<Integer> {
     private boolean noProgress;
 
     JobCommand(Session session, JobKind kind) {
-        this.session = session;
+        super(session);
         this.kind = kind;
     }
 
+    /** Checks the numbers before anything starts. */
     @Override
-    public Integer call() {
-        UnaryOperator<JobOptions> overrides = validatedOverrides();
-        return session.run(context -> work(context, overrides));
-    }
-
-    /** Checks the numbers before anything starts; the returned function applies them to the configured defaults. */
-    private UnaryOperator<JobOptions> validatedOverrides() {
+    void validate() {
         JobOptions base = JobOptions.defaults();
         check("--workers", workers, () -> base.withWorkers(workers));
         check("--batch", batch, () -> base.withBatchSize(batch));
         check("--partitions", partitions, () -> base.withPartitions(partitions));
         check("--rate", rate, () -> base.withRate(rate));
-        return defaults -> {
-            JobOptions options = defaults;
-            options = workers != null ? options.withWorkers(workers) : options;
-            options = batch != null ? options.withBatchSize(batch) : options;
-            options = partitions != null ? options.withPartitions(partitions) : options;
-            return rate != null ? options.withRate(rate) : options;
-        };
     }
 
     private void check(String option, Object value, Runnable validation) {
@@ -114,13 +90,21 @@ abstract class JobCommand implements Callable<Integer> {
             validation.run();
         }
         catch (IllegalArgumentException ex) {
-            throw new ParameterException(spec.commandLine(), "Invalid value for option '" + option + "': "
-                    + ex.getMessage());
+            throw invalid("Invalid value for option '" + option + "': " + ex.getMessage());
         }
     }
 
-    private int work(ConfigurableApplicationContext context, UnaryOperator<JobOptions> overrides)
-            throws InterruptedException {
+    /** The configured defaults with the numbers given on the command line. */
+    private JobOptions withOverrides(JobOptions defaults) {
+        JobOptions options = defaults;
+        options = workers != null ? options.withWorkers(workers) : options;
+        options = batch != null ? options.withBatchSize(batch) : options;
+        options = partitions != null ? options.withPartitions(partitions) : options;
+        return rate != null ? options.withRate(rate) : options;
+    }
+
+    @Override
+    final int work(ConfigurableApplicationContext context) throws InterruptedException {
         Session.requireMigration(context, migrationId);
         JobOperations operations = operations(context, kind);
         Clock clock = context.getBean(Clock.class);
@@ -131,7 +115,7 @@ abstract class JobCommand implements Callable<Integer> {
             return ExitCodes.STOPPED;
         }
         Optional<JobRun> before = operations.active(migrationId);
-        JobHandle handle = operations.start(migrationId, overrides.apply(operations.defaults()));
+        JobHandle handle = operations.start(migrationId, withOverrides(operations.defaults()));
         try {
             session.whenStopped(() -> {
                 err.println("Stop requested: the workers of this process finish their batch and release their "
@@ -239,22 +223,10 @@ abstract class JobCommand implements Callable<Integer> {
                     + "), so it does not back the switch to reading new. Run the copy again once every instance is in "
                     + "READ_OLD_WRITE_BOTH.");
         }
-        long deadLettered = run.count(Counts.DEAD_LETTERED);
-        if (deadLettered == 0) {
-            return ExitCodes.OK;
-        }
-        Copier copier = context.getBean(Copier.class);
-        long total = copier.deadLetterCount(migrationId);
-        err.printf(Locale.ROOT, "Warning: %,d document(s) could not be copied and were dead-lettered; the migration has "
-                + "%,d dead letter(s) in all (collection dualwrite_dead_letters). Fix the documents or the mapping "
-                + "and copy again: the next run retries them.%n", deadLettered, total);
-        for (DeadLetter letter : copier.deadLetters(migrationId, DEAD_LETTERS_SHOWN)) {
-            err.println("  " + letter.documentId() + ": " + letter.error());
-        }
-        if (total > DEAD_LETTERS_SHOWN) {
-            err.printf(Locale.ROOT, "  ... and %,d more%n", total - DEAD_LETTERS_SHOWN);
-        }
-        return ExitCodes.FINISHED_WITH_PROBLEMS;
+        return reportDeadLetters(context.getBean(Copier.class), run, "Warning: %,d document(s) could not be copied "
+                + "and were dead-lettered; the migration has %,d dead letter(s) in all (collection "
+                + "dualwrite_dead_letters). Fix the documents or the mapping and copy again: the next run retries "
+                + "them.%n");
     }
 
     private int reportReverseCopy(ConfigurableApplicationContext context, JobRun run) {
@@ -274,16 +246,24 @@ abstract class JobCommand implements Callable<Integer> {
             err.println("Every entity is handed back to the old shape: going back to READ_OLD_WRITE_BOTH is safe once "
                     + "a reverse-verify is clean.");
         }
+        return reportDeadLetters(context.getBean(ReverseCopier.class), run, "Warning: %,d new document(s) could not "
+                + "be copied to the old shape and were dead-lettered; the reverse copy of the migration has %,d dead "
+                + "letter(s) in all (collection dualwrite_dead_letters, kind reverse-copy). Fix the documents or the "
+                + "mapping and run reverse-copy again: the next run retries them.%n");
+    }
+
+    /**
+     * Exit 0 when the copy dead-lettered nothing; otherwise the warning (formatted with the run's dead letters and
+     * the migration's, of the copy's kind), the first of them, and exit 6.
+     */
+    private int reportDeadLetters(CopyOperations copier, JobRun run, String warning) {
         long deadLettered = run.count(Counts.DEAD_LETTERED);
         if (deadLettered == 0) {
             return ExitCodes.OK;
         }
-        ReverseCopier copier = context.getBean(ReverseCopier.class);
+        PrintWriter err = session.err();
         long total = copier.deadLetterCount(migrationId);
-        err.printf(Locale.ROOT, "Warning: %,d new document(s) could not be copied to the old shape and were "
-                + "dead-lettered; the reverse copy of the migration has %,d dead letter(s) in all (collection "
-                + "dualwrite_dead_letters, kind reverse-copy). Fix the documents or the mapping and run reverse-copy "
-                + "again: the next run retries them.%n", deadLettered, total);
+        err.printf(Locale.ROOT, warning, deadLettered, total);
         for (DeadLetter letter : copier.deadLetters(migrationId, DEAD_LETTERS_SHOWN)) {
             err.println("  " + letter.documentId() + ": " + letter.error());
         }

@@ -3,16 +3,13 @@ package io.dualwrite.cli;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 
 import org.springframework.context.ConfigurableApplicationContext;
 
-import io.dualwrite.MigrationRegistry;
 import io.dualwrite.repair.RepairRecord;
 import io.dualwrite.repair.RepairReport;
 import io.dualwrite.repair.Repairs;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** {@code repair}: tries every unrepaired failed second write once, now, and prints what is left. */
 @Command(name = "repair", mixinStandardHelpOptions = true, sortOptions = false,
@@ -22,39 +19,18 @@ import picocli.CommandLine.Option;
                 + "marked repaired. Records another process is repairing at that moment are skipped. Exits 0 only "
                 + "when nothing is left unrepaired; otherwise 6, listing the records left and why." },
         exitCodeListHeading = "%nExit codes:%n")
-final class RepairCommand implements Callable<Integer> {
+final class RepairCommand extends AllMigrationsCommand {
 
     /** How many records left unrepaired are listed per migration. */
     static final int LEFT_SHOWN = 10;
 
-    private final Session session;
-
-    @Option(names = "--migration", paramLabel = "ID", description = "Only this migration (default: all).")
-    private String migrationId;
-
     RepairCommand(Session session) {
-        this.session = session;
+        super(session);
     }
 
     @Override
-    public Integer call() {
-        return session.run(this::work);
-    }
-
-    private int work(ConfigurableApplicationContext context) {
-        List<String> ids;
-        if (migrationId != null) {
-            Session.requireMigration(context, migrationId);
-            ids = List.of(migrationId);
-        }
-        else {
-            ids = List.copyOf(context.getBean(MigrationRegistry.class).ids());
-        }
+    int work(ConfigurableApplicationContext context, List<String> ids) {
         PrintWriter out = session.out();
-        if (ids.isEmpty()) {
-            out.println("No migration is declared in this application.");
-            return ExitCodes.OK;
-        }
         Repairs repairs = context.getBean(Repairs.class);
         long left = 0;
         for (String id : ids) {

@@ -6,11 +6,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 
 import org.springframework.context.ConfigurableApplicationContext;
 
-import io.dualwrite.MigrationRegistry;
 import io.dualwrite.copier.Copier;
 import io.dualwrite.copier.DeadLetter;
 import io.dualwrite.copier.JobKind;
@@ -23,7 +21,6 @@ import io.dualwrite.copier.ReverseVerifier;
 import io.dualwrite.copier.Verifier;
 import io.dualwrite.spi.PhaseSource;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** {@code status}: the phase, the copy and verification runs and the dead letters of one or every migration. */
 @Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
@@ -32,39 +29,18 @@ import picocli.CommandLine.Option;
                 + "letters; the reverse copy and reverse verification runs too, once there are any. Reads MongoDB "
                 + "only; changes nothing." },
         exitCodeListHeading = "%nExit codes:%n")
-final class StatusCommand implements Callable<Integer> {
+final class StatusCommand extends AllMigrationsCommand {
 
     /** How many dead letters are listed per migration. */
     static final int DEAD_LETTERS_SHOWN = 5;
 
-    private final Session session;
-
-    @Option(names = "--migration", paramLabel = "ID", description = "Only this migration (default: all).")
-    private String migrationId;
-
     StatusCommand(Session session) {
-        this.session = session;
+        super(session);
     }
 
     @Override
-    public Integer call() {
-        return session.run(this::work);
-    }
-
-    private int work(ConfigurableApplicationContext context) {
-        List<String> ids;
-        if (migrationId != null) {
-            Session.requireMigration(context, migrationId);
-            ids = List.of(migrationId);
-        }
-        else {
-            ids = List.copyOf(context.getBean(MigrationRegistry.class).ids());
-        }
+    int work(ConfigurableApplicationContext context, List<String> ids) {
         PrintWriter out = session.out();
-        if (ids.isEmpty()) {
-            out.println("No migration is declared in this application.");
-            return ExitCodes.OK;
-        }
         PhaseSource phases = context.getBean(PhaseSource.class);
         Copier copier = context.getBean(Copier.class);
         Verifier verifier = context.getBean(Verifier.class);
@@ -82,16 +58,14 @@ final class StatusCommand implements Callable<Integer> {
                 if (reverseDeadLetters > 0) {
                     out.printf(Locale.ROOT, "  reverse-copy dead letters: %,d%n", reverseDeadLetters);
                     for (DeadLetter letter : reverseCopier.deadLetters(id, DEAD_LETTERS_SHOWN)) {
-                        out.println("    " + letter.documentId() + " (run " + letter.runId() + ", " + letter.at()
-                                + "): " + letter.error());
+                        out.println(describe(letter));
                     }
                 }
             }
             long deadLetters = copier.deadLetterCount(id);
             out.printf(Locale.ROOT, "  dead letters: %,d%n", deadLetters);
             for (DeadLetter letter : copier.deadLetters(id, DEAD_LETTERS_SHOWN)) {
-                out.println("    " + letter.documentId() + " (run " + letter.runId() + ", " + letter.at() + "): "
-                        + letter.error());
+                out.println(describe(letter));
             }
             if (deadLetters > DEAD_LETTERS_SHOWN) {
                 out.printf(Locale.ROOT, "    ... and %,d more%n", deadLetters - DEAD_LETTERS_SHOWN);
@@ -125,6 +99,10 @@ final class StatusCommand implements Callable<Integer> {
             out.println(prefix + "latest cancelled: run " + run.id() + ", cancelled " + run.finishedAt() + ": "
                     + JobReport.summary(run));
         }
+    }
+
+    private static String describe(DeadLetter letter) {
+        return "    " + letter.documentId() + " (run " + letter.runId() + ", " + letter.at() + "): " + letter.error();
     }
 
     private static String finished(JobRun run) {
