@@ -4,12 +4,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.dualwrite.Phase;
+import io.dualwrite.internal.BackgroundLoop;
 import io.dualwrite.toggle.PhaseChangeListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +29,9 @@ public class InstanceHeartbeat implements SmartLifecycle, PhaseChangeListener {
 
     private static final Logger log = LoggerFactory.getLogger(InstanceHeartbeat.class);
 
+    /** How long stopping waits for a heartbeat in progress before deregistering. */
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+
     private final InstanceRegistry registry;
 
     private final Clock clock;
@@ -49,7 +50,7 @@ public class InstanceHeartbeat implements SmartLifecycle, PhaseChangeListener {
 
     private volatile Instant lastPurge;
 
-    private volatile ScheduledExecutorService executor;
+    private volatile BackgroundLoop loop;
 
     /**
      * @param registry a registry with a {@link LocalInstance}
@@ -83,37 +84,24 @@ public class InstanceHeartbeat implements SmartLifecycle, PhaseChangeListener {
 
     @Override
     public synchronized void start() {
-        if (executor != null) {
+        if (loop != null) {
             return;
         }
         tick();
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "dualwrite-heartbeat");
-            thread.setDaemon(true);
-            return thread;
-        });
-        long millis = interval.toMillis();
-        scheduler.scheduleWithFixedDelay(this::tick, millis, millis, TimeUnit.MILLISECONDS);
-        executor = scheduler;
+        loop = BackgroundLoop.start("dualwrite-heartbeat", interval, this::tick);
         log.info("Heartbeat of {} started (every {}; live in the instance registry for {} after each)",
                 registry.localInstance().get(), interval, registry.ttl());
     }
 
     @Override
     public synchronized void stop() {
-        ScheduledExecutorService scheduler = executor;
-        if (scheduler == null) {
+        BackgroundLoop stopping = loop;
+        if (stopping == null) {
             return;
         }
-        executor = null;
-        scheduler.shutdownNow();
-        try {
-            if (!scheduler.awaitTermination(5, TimeUnit.SECONDS)) {
-                log.warn("A heartbeat was still running 5s after shutdown; deregistering anyway");
-            }
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
+        loop = null;
+        if (!stopping.stop(STOP_TIMEOUT)) {
+            log.warn("A heartbeat was still running 5s after shutdown; deregistering anyway");
         }
         try {
             registry.deregister();
@@ -127,7 +115,7 @@ public class InstanceHeartbeat implements SmartLifecycle, PhaseChangeListener {
 
     @Override
     public boolean isRunning() {
-        return executor != null;
+        return loop != null;
     }
 
     @Override
@@ -186,14 +174,9 @@ public class InstanceHeartbeat implements SmartLifecycle, PhaseChangeListener {
 
     /** Queues a heartbeat on the heartbeat thread now; nothing when not running. */
     public void heartbeatSoon() {
-        ScheduledExecutorService scheduler = executor;
-        if (scheduler != null) {
-            try {
-                scheduler.execute(this::tick);
-            }
-            catch (RuntimeException ex) {
-                // shutting down: the entry is being removed anyway
-            }
+        BackgroundLoop running = loop;
+        if (running != null) {
+            running.runSoon(this::tick); // false when shutting down: the entry is being removed anyway
         }
     }
 

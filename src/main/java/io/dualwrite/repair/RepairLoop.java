@@ -3,13 +3,12 @@ package io.dualwrite.repair;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
+
+import io.dualwrite.internal.BackgroundLoop;
 
 /**
  * Repairs failed second writes in the background, on every instance with {@code dualwrite.repair.enabled} (the
@@ -22,13 +21,16 @@ public class RepairLoop implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(RepairLoop.class);
 
+    /** How long stopping waits for a pass in progress. */
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+
     private final Repairs repairs;
 
     private final Duration interval;
 
     private final Object tickLock = new Object();
 
-    private volatile ScheduledExecutorService executor;
+    private volatile BackgroundLoop loop;
 
     /**
      * @param repairs the repair job
@@ -44,41 +46,28 @@ public class RepairLoop implements SmartLifecycle {
 
     @Override
     public synchronized void start() {
-        if (executor != null) {
+        if (loop != null) {
             return;
         }
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "dualwrite-repair");
-            thread.setDaemon(true);
-            return thread;
-        });
-        long millis = interval.toMillis();
-        scheduler.scheduleWithFixedDelay(this::tick, millis, millis, TimeUnit.MILLISECONDS);
-        executor = scheduler;
+        loop = BackgroundLoop.start("dualwrite-repair", interval, this::tick);
         log.info("Repair loop started: a pass every {}", interval);
     }
 
     @Override
     public synchronized void stop() {
-        ScheduledExecutorService scheduler = executor;
-        if (scheduler == null) {
+        BackgroundLoop stopping = loop;
+        if (stopping == null) {
             return;
         }
-        executor = null;
-        scheduler.shutdownNow();
-        try {
-            if (!scheduler.awaitTermination(5, TimeUnit.SECONDS)) {
-                log.warn("A repair pass was still running 5s after shutdown");
-            }
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
+        loop = null;
+        if (!stopping.stop(STOP_TIMEOUT)) {
+            log.warn("A repair pass was still running 5s after shutdown");
         }
     }
 
     @Override
     public boolean isRunning() {
-        return executor != null;
+        return loop != null;
     }
 
     /**

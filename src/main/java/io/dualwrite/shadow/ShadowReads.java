@@ -8,9 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +16,7 @@ import org.springframework.beans.factory.InitializingBean;
 
 import io.dualwrite.Migration;
 import io.dualwrite.MigrationRegistry;
+import io.dualwrite.internal.BackgroundLoop;
 import io.dualwrite.internal.PhasedStores;
 import io.dualwrite.internal.ReadObserver;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -45,8 +43,6 @@ public class ShadowReads implements InitializingBean, DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(ShadowReads.class);
 
-    private static final Duration POLL_PERIOD = Duration.ofMillis(50);
-
     /** Most mismatches {@link #recentMismatches} returns at once. */
     public static final int MAX_RECENT = 1000;
 
@@ -72,7 +68,7 @@ public class ShadowReads implements InitializingBean, DisposableBean {
 
     private volatile Instant lastRefresh;
 
-    private volatile ScheduledExecutorService poller;
+    private volatile BackgroundLoop poller;
 
     /**
      * @param registry the declared migrations
@@ -124,14 +120,9 @@ public class ShadowReads implements InitializingBean, DisposableBean {
             shadow.store.observeReads(shadow);
         }
         if (settings.pollInBackground()) {
-            long period = Math.max(1, Math.min(POLL_PERIOD.toMillis(), settings.refreshInterval().toMillis()));
-            ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
-                Thread thread = new Thread(runnable, "dualwrite-shadow-rates");
-                thread.setDaemon(true);
-                return thread;
-            });
-            executor.scheduleWithFixedDelay(this::safeTick, period, period, TimeUnit.MILLISECONDS);
-            this.poller = executor;
+            Duration delay = BackgroundLoop.pollDelay(settings.refreshInterval());
+            poller = BackgroundLoop.start("dualwrite-shadow-rates", delay, this::tick,
+                    ex -> log.warn("Refreshing the shadow-read rates failed: {}", ex.toString()));
         }
     }
 
@@ -141,9 +132,9 @@ public class ShadowReads implements InitializingBean, DisposableBean {
         for (MigrationShadow shadow : shadows.values()) {
             shadow.store.observeReads(ReadObserver.NONE);
         }
-        ScheduledExecutorService executor = poller;
-        if (executor != null) {
-            executor.shutdownNow();
+        BackgroundLoop loop = poller;
+        if (loop != null) {
+            loop.stop();
             poller = null;
         }
         comparator.stop();
@@ -252,15 +243,6 @@ public class ShadowReads implements InitializingBean, DisposableBean {
         Instant last = lastRefresh;
         if (last == null || !clock.instant().isBefore(last.plus(settings.refreshInterval()))) {
             refresh();
-        }
-    }
-
-    private void safeTick() {
-        try {
-            tick();
-        }
-        catch (RuntimeException ex) {
-            log.warn("Refreshing the shadow-read rates failed: {}", ex.toString());
         }
     }
 

@@ -9,12 +9,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import io.dualwrite.MigrationRegistry;
 import io.dualwrite.Phase;
+import io.dualwrite.internal.BackgroundLoop;
 import io.dualwrite.spi.PhaseSource;
 import io.dualwrite.toggle.PhaseHistory.AcceptedPhase;
 import io.dualwrite.toggle.PhaseToggleStates.Reading;
@@ -45,8 +43,6 @@ public class TogglzPhaseSource implements PhaseSource, InitializingBean, Disposa
 
     private static final Logger log = LoggerFactory.getLogger(TogglzPhaseSource.class);
 
-    private static final Duration POLL_PERIOD = Duration.ofMillis(50);
-
     /**
      * How long the accepted phase may lead the toggle state before the difference counts as a conflict: the guard
      * stores the accepted phase first and the toggle state right after.
@@ -73,7 +69,7 @@ public class TogglzPhaseSource implements PhaseSource, InitializingBean, Disposa
 
     private volatile Instant lastRefresh;
 
-    private volatile ScheduledExecutorService poller;
+    private volatile BackgroundLoop poller;
 
     /**
      * @param registry the declared migrations
@@ -114,22 +110,16 @@ public class TogglzPhaseSource implements PhaseSource, InitializingBean, Disposa
     public void afterPropertiesSet() {
         load();
         if (pollInBackground) {
-            long period = Math.max(1, Math.min(POLL_PERIOD.toMillis(), refreshInterval.toMillis()));
-            ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
-                Thread thread = new Thread(runnable, "dualwrite-toggle-poller");
-                thread.setDaemon(true);
-                return thread;
-            });
-            executor.scheduleWithFixedDelay(this::safeTick, period, period, TimeUnit.MILLISECONDS);
-            this.poller = executor;
+            poller = BackgroundLoop.start("dualwrite-toggle-poller", BackgroundLoop.pollDelay(refreshInterval),
+                    this::tick, ex -> log.warn("Refreshing the migration phases failed: {}", ex.toString()));
         }
     }
 
     @Override
     public void destroy() {
-        ScheduledExecutorService executor = poller;
-        if (executor != null) {
-            executor.shutdownNow();
+        BackgroundLoop loop = poller;
+        if (loop != null) {
+            loop.stop();
             poller = null;
         }
     }
@@ -215,15 +205,6 @@ public class TogglzPhaseSource implements PhaseSource, InitializingBean, Disposa
         }
     }
 
-    private void safeTick() {
-        try {
-            tick();
-        }
-        catch (RuntimeException ex) {
-            log.warn("Refreshing the migration phases failed: {}", ex.toString());
-        }
-    }
-
     /** Reads every migration's shared state now and acts on each valid one. */
     public synchronized void refresh() {
         Instant now = clock.instant();
@@ -306,8 +287,8 @@ public class TogglzPhaseSource implements PhaseSource, InitializingBean, Disposa
 
     /** Whether the background poller runs (until the context closes). */
     public boolean isPolling() {
-        ScheduledExecutorService executor = poller;
-        return executor != null && !executor.isShutdown();
+        BackgroundLoop loop = poller;
+        return loop != null && loop.isRunning();
     }
 
     /** When the shared states were last read (or tried), by the clock. */
