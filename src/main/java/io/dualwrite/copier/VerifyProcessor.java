@@ -6,8 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.TreeSet;
 
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
@@ -18,6 +16,7 @@ import com.mongodb.client.MongoCollection;
 
 import io.dualwrite.Shape;
 import io.dualwrite.internal.Bookkeeping;
+import io.dualwrite.internal.FieldComparison;
 import io.dualwrite.internal.PhasedStore;
 import io.dualwrite.internal.Versions;
 
@@ -344,10 +343,9 @@ final class VerifyProcessor implements BatchProcessor {
 
     /** Field-level differences between what the mapping gives and what is stored, ignoring bookkeeping. */
     private List<Difference.FieldDifference> fieldDifferences(Document expected, Document actual) {
-        BsonDocument want = normalize(expected);
-        BsonDocument have = normalize(actual);
         List<Difference.FieldDifference> differences = new ArrayList<>();
-        diff("", want, have, differences);
+        FieldComparison.compare(normalize(expected), normalize(actual), "", (field, want, have) -> differences
+                .add(new Difference.FieldDifference(field, display(want), display(have))));
         return differences;
     }
 
@@ -358,35 +356,6 @@ final class VerifyProcessor implements BatchProcessor {
         copy.keySet().removeIf(Bookkeeping::isBookkeeping);
         copy.values().removeIf(Objects::isNull);
         return copy.toBsonDocument(BsonDocument.class, codecs);
-    }
-
-    private static void diff(String prefix, BsonDocument want, BsonDocument have,
-            List<Difference.FieldDifference> differences) {
-        Set<String> fields = new TreeSet<>(want.keySet());
-        fields.addAll(have.keySet());
-        for (String field : fields) {
-            BsonValue expected = want.get(field);
-            BsonValue actual = have.get(field);
-            if (expected != null && actual != null && expected.isDocument() && actual.isDocument()) {
-                diff(prefix + field + ".", expected.asDocument(), actual.asDocument(), differences);
-            }
-            else if (!sameValue(expected, actual)) {
-                differences.add(new Difference.FieldDifference(prefix + field, display(expected), display(actual)));
-            }
-        }
-    }
-
-    private static boolean sameValue(BsonValue a, BsonValue b) {
-        if (a == null || a.isNull()) {
-            return b == null || b.isNull();
-        }
-        if (b == null) {
-            return false;
-        }
-        if (a.isNumber() && b.isNumber()) {
-            return a.asNumber().decimal128Value().equals(b.asNumber().decimal128Value());
-        }
-        return a.equals(b);
     }
 
     private static Object display(BsonValue value) {

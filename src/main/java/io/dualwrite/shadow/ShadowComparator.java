@@ -10,14 +10,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.PriorityQueue;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.bson.BsonDocument;
-import org.bson.BsonValue;
 import org.bson.Document;
 import org.bson.codecs.configuration.CodecRegistry;
 import org.bson.conversions.Bson;
@@ -29,6 +26,7 @@ import com.mongodb.client.model.Filters;
 import io.dualwrite.Phase;
 import io.dualwrite.Shape;
 import io.dualwrite.internal.Bookkeeping;
+import io.dualwrite.internal.FieldComparison;
 import io.dualwrite.internal.PhasedStore;
 
 /**
@@ -554,7 +552,8 @@ final class ShadowComparator {
     /** Dotted paths of the fields whose values differ (numbers compared by value, a null field as a missing one). */
     static List<String> differingFields(Document expected, Document actual, CodecRegistry codecs, String prefix) {
         List<String> fields = new ArrayList<>();
-        diff(prefix, normalize(expected, codecs), normalize(actual, codecs), fields);
+        FieldComparison.compare(normalize(expected, codecs), normalize(actual, codecs), prefix,
+                (path, want, have) -> fields.add(path));
         return fields;
     }
 
@@ -562,34 +561,6 @@ final class ShadowComparator {
         Document copy = new Document(document);
         copy.values().removeIf(Objects::isNull);
         return copy.toBsonDocument(BsonDocument.class, codecs);
-    }
-
-    private static void diff(String prefix, BsonDocument want, BsonDocument have, List<String> fields) {
-        Set<String> names = new TreeSet<>(want.keySet());
-        names.addAll(have.keySet());
-        for (String name : names) {
-            BsonValue expected = want.get(name);
-            BsonValue actual = have.get(name);
-            if (expected != null && actual != null && expected.isDocument() && actual.isDocument()) {
-                diff(prefix + name + ".", expected.asDocument(), actual.asDocument(), fields);
-            }
-            else if (!sameValue(expected, actual)) {
-                fields.add(prefix + name);
-            }
-        }
-    }
-
-    private static boolean sameValue(BsonValue a, BsonValue b) {
-        if (a == null || a.isNull()) {
-            return b == null || b.isNull();
-        }
-        if (b == null) {
-            return false;
-        }
-        if (a.isNumber() && b.isNumber()) {
-            return a.asNumber().decimal128Value().equals(b.asNumber().decimal128Value());
-        }
-        return a.equals(b);
     }
 
     /** A difference waiting to be read again, ordered by when it is due. */
