@@ -108,44 +108,58 @@ final class VerifyProcessor implements BatchProcessor {
     }
 
     private Difference compareOld(Document old, Document current) {
-        Object id = old.get("_id");
-        String versionField = store.versionField();
         if (current != null && Bookkeeping.isNewOnly(current)) {
             return null;
         }
-        long oldVersion = Bookkeeping.version(old, versionField);
-        if (Bookkeeping.isTombstone(old)) {
-            if (current != null && !Bookkeeping.isTombstone(current)) {
-                return new Difference(id, Counts.EXTRA, "deleted in the old shape (version " + oldVersion
-                        + ") but live in the new shape (version " + Bookkeeping.version(current, versionField) + ")",
-                        List.of());
+        return compareWrite(old, Shape.OLD, current);
+    }
+
+    /**
+     * A document of the scanned shape against its counterpart in the other shape, either way: a deleted one with a
+     * live counterpart is <em>extra</em>; a live one must have a counterpart holding exactly its write (absent or
+     * deleted is <em>missing</em>, an older write count <em>stale</em>, another write or other content
+     * <em>different</em>), or its mapping fails (<em>unconvertible</em>).
+     */
+    private Difference compareWrite(Document source, Shape from, Document target) {
+        Shape to = from == Shape.OLD ? Shape.NEW : Shape.OLD;
+        Object id = source.get("_id");
+        String versionField = store.versionField();
+        long sourceVersion = Bookkeeping.version(source, versionField);
+        if (Bookkeeping.isTombstone(source)) {
+            if (target != null && !Bookkeeping.isTombstone(target)) {
+                return new Difference(id, Counts.EXTRA, "deleted in the " + from.tag() + " shape (version "
+                        + sourceVersion + ") but live in the " + to.tag() + " shape (version "
+                        + Bookkeeping.version(target, versionField) + ")", List.of());
             }
             return null;
         }
         Document expected;
         try {
-            expected = store.convert(old, Shape.OLD, Shape.NEW);
+            expected = store.convert(source, from, to);
         }
         catch (RuntimeException ex) {
-            return new Difference(id, Counts.UNCONVERTIBLE, "the mapping cannot convert the old document: " + ex,
-                    List.of());
+            return new Difference(id, Counts.UNCONVERTIBLE, "the mapping cannot convert the " + from.tag()
+                    + " document: " + ex, List.of());
         }
-        if (current == null || Bookkeeping.isTombstone(current)) {
-            return new Difference(id, Counts.MISSING, current == null ? "absent from the new shape"
-                    : "deleted in the new shape but live in the old shape (version " + oldVersion + ")", List.of());
+        if (target == null || Bookkeeping.isTombstone(target)) {
+            return new Difference(id, Counts.MISSING, target == null ? "absent from the " + to.tag() + " shape"
+                    : "deleted in the " + to.tag() + " shape but live in the " + from.tag() + " shape (version "
+                            + sourceVersion + ")", List.of());
         }
-        long newVersion = Bookkeeping.version(current, versionField);
-        if (Versions.counter(newVersion) < Versions.counter(oldVersion)) {
-            return new Difference(id, Counts.STALE, "the new shape holds write " + Versions.counter(newVersion)
-                    + ", the old shape write " + Versions.counter(oldVersion), fieldDifferences(expected, current));
+        long targetVersion = Bookkeeping.version(target, versionField);
+        if (Versions.counter(targetVersion) < Versions.counter(sourceVersion)) {
+            return new Difference(id, Counts.STALE, "the " + to.tag() + " shape holds write "
+                    + Versions.counter(targetVersion) + ", the " + from.tag() + " shape write "
+                    + Versions.counter(sourceVersion), fieldDifferences(expected, target));
         }
-        if (newVersion != oldVersion) {
-            return new Difference(id, Counts.DIFFERENT, "different writes: version " + oldVersion + " in the old "
-                    + "shape, " + newVersion + " in the new shape", fieldDifferences(expected, current));
+        if (targetVersion != sourceVersion) {
+            return new Difference(id, Counts.DIFFERENT, "different writes: version " + sourceVersion + " in the "
+                    + from.tag() + " shape, " + targetVersion + " in the " + to.tag() + " shape",
+                    fieldDifferences(expected, target));
         }
-        List<Difference.FieldDifference> fields = fieldDifferences(expected, current);
+        List<Difference.FieldDifference> fields = fieldDifferences(expected, target);
         if (!fields.isEmpty()) {
-            return new Difference(id, Counts.DIFFERENT, fields.size() + " field(s) differ at version " + oldVersion,
+            return new Difference(id, Counts.DIFFERENT, fields.size() + " field(s) differ at version " + sourceVersion,
                     fields);
         }
         return null;
@@ -170,54 +184,18 @@ final class VerifyProcessor implements BatchProcessor {
      * <em>different</em>; a deleted new document with a live old one is <em>extra</em>.
      */
     private Difference compareBack(Document current, Document old) {
-        Object id = current.get("_id");
-        String versionField = store.versionField();
-        long newVersion = Bookkeeping.version(current, versionField);
         boolean newDecides = Bookkeeping.isNewOnly(current) || (old != null && Bookkeeping.isNewOnly(old));
         if (newDecides) {
+            long newVersion = Bookkeeping.version(current, store.versionField());
             Difference content = old == null ? null : sameWriteBack(current, old, newVersion);
             if (content != null) {
                 return content;
             }
-            return new Difference(id, Counts.NEW_ONLY, "the new shape alone decides for it (written in "
-                    + "READ_NEW_WRITE_NEW, version " + newVersion + "); a reverse copy while every instance writes "
+            return new Difference(current.get("_id"), Counts.NEW_ONLY, "the new shape alone decides for it (written "
+                    + "in READ_NEW_WRITE_NEW, version " + newVersion + "); a reverse copy while every instance writes "
                     + "both shapes hands it back to the old shape", List.of());
         }
-        if (Bookkeeping.isTombstone(current)) {
-            if (old != null && !Bookkeeping.isTombstone(old)) {
-                return new Difference(id, Counts.EXTRA, "deleted in the new shape (version " + newVersion
-                        + ") but live in the old shape (version " + Bookkeeping.version(old, versionField) + ")",
-                        List.of());
-            }
-            return null;
-        }
-        Document expected;
-        try {
-            expected = store.convert(current, Shape.NEW, Shape.OLD);
-        }
-        catch (RuntimeException ex) {
-            return new Difference(id, Counts.UNCONVERTIBLE, "the mapping cannot convert the new document: " + ex,
-                    List.of());
-        }
-        if (old == null || Bookkeeping.isTombstone(old)) {
-            return new Difference(id, Counts.MISSING, old == null ? "absent from the old shape"
-                    : "deleted in the old shape but live in the new shape (version " + newVersion + ")", List.of());
-        }
-        long oldVersion = Bookkeeping.version(old, versionField);
-        if (Versions.counter(oldVersion) < Versions.counter(newVersion)) {
-            return new Difference(id, Counts.STALE, "the old shape holds write " + Versions.counter(oldVersion)
-                    + ", the new shape write " + Versions.counter(newVersion), fieldDifferences(expected, old));
-        }
-        if (newVersion != oldVersion) {
-            return new Difference(id, Counts.DIFFERENT, "different writes: version " + newVersion + " in the new "
-                    + "shape, " + oldVersion + " in the old shape", fieldDifferences(expected, old));
-        }
-        List<Difference.FieldDifference> fields = fieldDifferences(expected, old);
-        if (!fields.isEmpty()) {
-            return new Difference(id, Counts.DIFFERENT, fields.size() + " field(s) differ at version " + newVersion,
-                    fields);
-        }
-        return null;
+        return compareWrite(current, Shape.NEW, old);
     }
 
     /**
