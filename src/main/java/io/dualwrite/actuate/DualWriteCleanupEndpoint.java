@@ -1,5 +1,8 @@
 package io.dualwrite.actuate;
 
+import static io.dualwrite.actuate.EndpointErrors.error;
+import static io.dualwrite.actuate.EndpointErrors.unknownMigration;
+
 import java.security.Principal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,8 +43,6 @@ public class DualWriteCleanupEndpoint {
     /** The endpoint id, also its path under the Actuator base path. */
     public static final String ID = "dualwritecleanup";
 
-    private static final int STATUS_CONFLICT = 409;
-
     private final MigrationRegistry registry;
 
     private final Cleanup cleanup;
@@ -66,7 +67,7 @@ public class DualWriteCleanupEndpoint {
     @ReadOperation
     public WebEndpointResponse<Object> plan(@Selector String migration) {
         if (registry.find(migration).isEmpty()) {
-            return error(WebEndpointResponse.STATUS_NOT_FOUND, unknown(migration), List.of());
+            return unknownMigration(WebEndpointResponse.STATUS_NOT_FOUND, registry, migration);
         }
         CleanupPlan plan = cleanup.plan(migration);
         return new WebEndpointResponse<>(PlanView.of(plan, cleanup.lastCleanup(migration).orElse(null)));
@@ -82,12 +83,11 @@ public class DualWriteCleanupEndpoint {
     public WebEndpointResponse<Object> execute(@Selector String migration, @Nullable String token,
             SecurityContext securityContext) {
         if (registry.find(migration).isEmpty()) {
-            return error(WebEndpointResponse.STATUS_NOT_FOUND, unknown(migration), List.of());
+            return unknownMigration(WebEndpointResponse.STATUS_NOT_FOUND, registry, migration);
         }
         if (token == null || token.isBlank()) {
             return error(WebEndpointResponse.STATUS_BAD_REQUEST, "token is required: GET /actuator/" + ID + "/"
-                    + migration + " for the dry run, check what it lists, then POST {\"token\": \"<its token>\"}",
-                    List.of());
+                    + migration + " for the dry run, check what it lists, then POST {\"token\": \"<its token>\"}");
         }
         try {
             Principal principal = securityContext.getPrincipal();
@@ -96,32 +96,11 @@ public class DualWriteCleanupEndpoint {
             return new WebEndpointResponse<>(ResultView.of(result));
         }
         catch (CleanupRefusedException ex) {
-            return error(STATUS_CONFLICT, ex.getMessage(), ex.reasons());
+            return error(DualWriteEndpoint.STATUS_CONFLICT, ex.getMessage(), ex.reasons());
         }
         catch (IllegalArgumentException ex) {
-            return error(WebEndpointResponse.STATUS_BAD_REQUEST, ex.getMessage(), List.of());
+            return error(WebEndpointResponse.STATUS_BAD_REQUEST, ex.getMessage());
         }
-    }
-
-    private String unknown(String migration) {
-        try {
-            registry.require(migration);
-            return "No migration '" + migration + "'";
-        }
-        catch (IllegalArgumentException ex) {
-            return ex.getMessage();
-        }
-    }
-
-    private static WebEndpointResponse<Object> error(int status, String message, List<String> reasons) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("status", status);
-        body.put("message", message);
-        if (!reasons.isEmpty()) {
-            body.put("reasons", reasons);
-        }
-        body.put("changed", false);
-        return new WebEndpointResponse<>(body, status);
     }
 
     /** The answer of {@code GET} without a migration. */

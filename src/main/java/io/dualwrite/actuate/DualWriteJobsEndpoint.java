@@ -1,10 +1,12 @@
 package io.dualwrite.actuate;
 
+import static io.dualwrite.actuate.EndpointErrors.error;
+import static io.dualwrite.actuate.EndpointErrors.unknownMigration;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -100,7 +102,7 @@ public class DualWriteJobsEndpoint {
     @ReadOperation
     public WebEndpointResponse<Object> migration(@Selector String migration) {
         if (registry.find(migration).isEmpty()) {
-            return error(WebEndpointResponse.STATUS_NOT_FOUND, unknown(migration));
+            return unknownMigration(WebEndpointResponse.STATUS_NOT_FOUND, registry, migration);
         }
         return new WebEndpointResponse<>(migration(migration, clock.instant(), true));
     }
@@ -119,7 +121,7 @@ public class DualWriteJobsEndpoint {
     public WebEndpointResponse<Object> control(@Selector String migration, @Nullable String action,
             @Nullable String job, @Nullable String rate, @Nullable String workers) {
         if (registry.find(migration).isEmpty()) {
-            return error(WebEndpointResponse.STATUS_BAD_REQUEST, unknown(migration));
+            return unknownMigration(WebEndpointResponse.STATUS_BAD_REQUEST, registry, migration);
         }
         JobKind kind;
         try {
@@ -206,16 +208,6 @@ public class DualWriteJobsEndpoint {
                 latest.map(run -> RunView.of(run, now, false)).orElse(null));
     }
 
-    private String unknown(String migration) {
-        try {
-            registry.require(migration);
-            return "No migration '" + migration + "'";
-        }
-        catch (IllegalArgumentException ex) {
-            return ex.getMessage();
-        }
-    }
-
     private static int integer(String name, String value) {
         try {
             return Integer.parseInt(value.trim());
@@ -241,14 +233,6 @@ public class DualWriteJobsEndpoint {
 
     private static WebEndpointResponse<Object> badRequest(String message) {
         return error(WebEndpointResponse.STATUS_BAD_REQUEST, message);
-    }
-
-    private static WebEndpointResponse<Object> error(int status, String message) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("status", status);
-        body.put("message", message);
-        body.put("changed", false);
-        return new WebEndpointResponse<>(body, status);
     }
 
     /** A value for JSON: strings, numbers, booleans and null as they are; anything else as text. */
