@@ -14,18 +14,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.Bean;
 import org.springframework.http.MediaType;
 import org.springframework.mock.web.MockHttpServletResponse;
-import org.springframework.security.core.userdetails.User;
-import org.springframework.security.core.userdetails.UserDetailsService;
-import org.springframework.security.provisioning.InMemoryUserDetailsManager;
-import org.springframework.security.test.web.servlet.setup.SecurityMockMvcConfigurers;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
-import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 import org.springframework.web.context.WebApplicationContext;
 
 import com.mongodb.client.MongoDatabase;
@@ -35,6 +28,7 @@ import io.dualwrite.cleanup.CleanupScenario;
 import io.dualwrite.fixtures.FixtureApplication;
 import io.dualwrite.fixtures.Fixtures;
 import io.dualwrite.fixtures.TestMigrations;
+import io.dualwrite.support.AdminUsers;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -42,7 +36,7 @@ import tools.jackson.databind.json.JsonMapper;
  * The {@code dualwritecleanup} endpoint behind dualwrite's admin chain: who gets in, CSRF on POST, the dry run and the
  * removal, and errors as JSON (404 unknown migration, 400 no token, 409 refused) that change nothing.
  */
-@SpringBootTest(classes = { FixtureApplication.class, CleanupEndpointTests.Users.class },
+@SpringBootTest(classes = { FixtureApplication.class, AdminUsers.class },
         webEnvironment = SpringBootTest.WebEnvironment.MOCK,
         properties = { "dualwrite.embedded.database=cleanup_endpoint_tests", "dualwrite.toggles.environment=none",
                 "dualwrite.toggles.poll-in-background=false", "dualwrite.instances.enabled=false",
@@ -56,17 +50,6 @@ class CleanupEndpointTests {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    @TestConfiguration(proxyBeanMethods = false)
-    static class Users {
-
-        @Bean
-        UserDetailsService users() {
-            return new InMemoryUserDetailsManager(
-                    User.withUsername("ops").password("{noop}ops-pw").authorities("ROLE_DUALWRITE_ADMIN").build(),
-                    User.withUsername("dev").password("{noop}dev-pw").authorities("ROLE_USER").build());
-        }
-    }
-
     @Autowired
     WebApplicationContext context;
 
@@ -76,7 +59,7 @@ class CleanupEndpointTests {
 
     @BeforeEach
     void setUp() {
-        mvc = MockMvcBuilders.webAppContextSetup(context).apply(SecurityMockMvcConfigurers.springSecurity()).build();
+        mvc = AdminUsers.mockMvc(context);
         ConfigurableApplicationContext application = (ConfigurableApplicationContext) context;
         Fixtures.clear(application);
         database = Fixtures.database(application);

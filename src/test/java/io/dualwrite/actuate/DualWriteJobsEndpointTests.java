@@ -16,20 +16,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.Bean;
 import org.springframework.http.MediaType;
 import org.springframework.mock.web.MockHttpServletResponse;
 import org.springframework.mock.web.MockHttpSession;
-import org.springframework.security.core.userdetails.User;
-import org.springframework.security.core.userdetails.UserDetailsService;
-import org.springframework.security.provisioning.InMemoryUserDetailsManager;
-import org.springframework.security.test.web.servlet.setup.SecurityMockMvcConfigurers;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.MvcResult;
 import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
-import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 import org.springframework.web.context.WebApplicationContext;
 
 import com.mongodb.client.MongoCollection;
@@ -46,6 +39,7 @@ import io.dualwrite.fixtures.FixtureApplication;
 import io.dualwrite.fixtures.Fixtures;
 import io.dualwrite.fixtures.SettablePhaseSource;
 import io.dualwrite.fixtures.TestMigrations;
+import io.dualwrite.support.AdminUsers;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -53,7 +47,7 @@ import tools.jackson.databind.json.JsonMapper;
  * The {@code dualwritejobs} endpoint behind dualwrite's admin chain: who gets in, what it reports, CSRF on POST, and
  * bad input answered with 400 and nothing changed.
  */
-@SpringBootTest(classes = { FixtureApplication.class, DualWriteJobsEndpointTests.Users.class },
+@SpringBootTest(classes = { FixtureApplication.class, AdminUsers.class },
         webEnvironment = SpringBootTest.WebEnvironment.MOCK,
         properties = { "dualwrite.embedded.database=jobs_endpoint_tests", "dualwrite.toggles.environment=none",
                 "dualwrite.toggles.poll-in-background=false", "dualwrite.copier.poll-interval=20ms",
@@ -64,17 +58,6 @@ class DualWriteJobsEndpointTests {
     private static final String JOBS = "/actuator/dualwritejobs";
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-
-    @TestConfiguration(proxyBeanMethods = false)
-    static class Users {
-
-        @Bean
-        UserDetailsService users() {
-            return new InMemoryUserDetailsManager(
-                    User.withUsername("ops").password("{noop}ops-pw").authorities("ROLE_DUALWRITE_ADMIN").build(),
-                    User.withUsername("dev").password("{noop}dev-pw").authorities("ROLE_USER").build());
-        }
-    }
 
     @Autowired
     WebApplicationContext context;
@@ -96,7 +79,7 @@ class DualWriteJobsEndpointTests {
 
     @BeforeEach
     void setUp() {
-        mvc = MockMvcBuilders.webAppContextSetup(context).apply(SecurityMockMvcConfigurers.springSecurity()).build();
+        mvc = AdminUsers.mockMvc(context);
         Fixtures.clear((ConfigurableApplicationContext) context);
         database = Fixtures.database((ConfigurableApplicationContext) context);
         phases.setAll(Phase.READ_OLD_WRITE_BOTH);

@@ -19,9 +19,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.MediaType;
 import org.springframework.mock.web.MockHttpServletResponse;
-import org.springframework.security.test.web.servlet.setup.SecurityMockMvcConfigurers;
 import org.springframework.test.web.servlet.MockMvc;
-import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 import org.springframework.web.context.WebApplicationContext;
 
 import com.mongodb.client.MongoCollection;
@@ -38,6 +36,7 @@ import io.dualwrite.fixtures.FixtureApplication;
 import io.dualwrite.fixtures.Fixtures;
 import io.dualwrite.fixtures.SettablePhaseSource;
 import io.dualwrite.fixtures.TestMigrations;
+import io.dualwrite.support.AdminUsers;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -45,7 +44,7 @@ import tools.jackson.databind.json.JsonMapper;
  * The {@code dualwritejobs} endpoint with {@code job=reverse-copy} and {@code job=reverse-verify}: the reverse runs
  * in the listing and the details, their control, and bad input answered with 400 and nothing changed.
  */
-@SpringBootTest(classes = { FixtureApplication.class, DualWriteJobsEndpointTests.Users.class },
+@SpringBootTest(classes = { FixtureApplication.class, AdminUsers.class },
         webEnvironment = SpringBootTest.WebEnvironment.MOCK,
         properties = { "dualwrite.embedded.database=reverse_jobs_endpoint_tests", "dualwrite.toggles.environment=none",
                 "dualwrite.toggles.poll-in-background=false", "dualwrite.copier.poll-interval=20ms",
@@ -75,7 +74,7 @@ class ReverseJobsEndpointTests {
 
     @BeforeEach
     void setUp() throws InterruptedException {
-        mvc = MockMvcBuilders.webAppContextSetup(context).apply(SecurityMockMvcConfigurers.springSecurity()).build();
+        mvc = AdminUsers.mockMvc(context);
         Fixtures.clear((ConfigurableApplicationContext) context);
         phases.setAll(Phase.READ_OLD_WRITE_BOTH);
         collection("people_v1").insertMany(legacy(30));

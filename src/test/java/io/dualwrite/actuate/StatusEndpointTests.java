@@ -21,13 +21,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.http.MediaType;
 import org.springframework.mock.web.MockHttpServletResponse;
-import org.springframework.security.core.userdetails.User;
-import org.springframework.security.core.userdetails.UserDetailsService;
-import org.springframework.security.provisioning.InMemoryUserDetailsManager;
-import org.springframework.security.test.web.servlet.setup.SecurityMockMvcConfigurers;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
-import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 import org.springframework.web.context.WebApplicationContext;
 
 import com.mongodb.client.MongoDatabase;
@@ -41,6 +36,7 @@ import io.dualwrite.fixtures.Fixtures;
 import io.dualwrite.fixtures.SettablePhaseSource;
 import io.dualwrite.fixtures.TestMigrations;
 import io.dualwrite.instances.InstanceRegistry;
+import io.dualwrite.support.AdminUsers;
 import io.dualwrite.support.MutableClock;
 import io.dualwrite.toggle.PhaseHistory;
 import io.dualwrite.toggle.PhaseToggles;
@@ -52,7 +48,7 @@ import tools.jackson.databind.json.JsonMapper;
  * migration, phase changes through the guard (accepted, refused with the reason, bad input), CSRF on POST, and nothing
  * changed unless the answer is 200.
  */
-@SpringBootTest(classes = { FixtureApplication.class, StatusEndpointTests.Beans.class },
+@SpringBootTest(classes = { FixtureApplication.class, AdminUsers.class, StatusEndpointTests.Beans.class },
         webEnvironment = SpringBootTest.WebEnvironment.MOCK,
         properties = { "dualwrite.embedded.database=status_endpoint_tests", "dualwrite.toggles.environment=none",
                 "dualwrite.toggles.poll-in-background=false", "dualwrite.copier.poll-interval=20ms",
@@ -70,13 +66,6 @@ class StatusEndpointTests {
 
     @TestConfiguration(proxyBeanMethods = false)
     static class Beans {
-
-        @Bean
-        UserDetailsService users() {
-            return new InMemoryUserDetailsManager(
-                    User.withUsername("ops").password("{noop}ops-pw").authorities("ROLE_DUALWRITE_ADMIN").build(),
-                    User.withUsername("dev").password("{noop}dev-pw").authorities("ROLE_USER").build());
-        }
 
         @Bean
         MutableClock testClock() {
@@ -116,7 +105,7 @@ class StatusEndpointTests {
 
     @BeforeEach
     void startFromOldOnly() {
-        mvc = MockMvcBuilders.webAppContextSetup(context).apply(SecurityMockMvcConfigurers.springSecurity()).build();
+        mvc = AdminUsers.mockMvc(context);
         Fixtures.clear((ConfigurableApplicationContext) context);
         database = Fixtures.database((ConfigurableApplicationContext) context);
         phases.setAll(Phase.OLD_ONLY);

@@ -21,9 +21,6 @@ import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
-import org.springframework.security.core.userdetails.User;
-import org.springframework.security.core.userdetails.UserDetailsService;
-import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 
 import com.mongodb.client.MongoDatabase;
 
@@ -39,6 +36,7 @@ import io.dualwrite.fixtures.TestMigrations;
 import io.dualwrite.instances.InstanceRegistry;
 import io.dualwrite.status.StatusContributor;
 import io.dualwrite.status.StatusSection;
+import io.dualwrite.support.AdminUsers;
 import io.dualwrite.support.ConsoleClient;
 import io.dualwrite.support.MutableClock;
 import io.dualwrite.toggle.PhaseHistory;
@@ -49,7 +47,7 @@ import io.dualwrite.toggle.PhaseToggles;
  * the elements' stable ids), the next and previous step as POST forms with the CSRF token (a refused step disabled,
  * its reason shown), the outcome after the redirect, copier buttons, optional sections, and escaping.
  */
-@SpringBootTest(classes = { FixtureApplication.class, StatusPageTests.Beans.class },
+@SpringBootTest(classes = { FixtureApplication.class, AdminUsers.class, StatusPageTests.Beans.class },
         webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = { "dualwrite.embedded.database=status_page_tests", "dualwrite.toggles.environment=none",
                 "dualwrite.toggles.poll-in-background=false", "dualwrite.copier.poll-interval=20ms",
@@ -62,13 +60,6 @@ class StatusPageTests {
 
     @TestConfiguration(proxyBeanMethods = false)
     static class Beans {
-
-        @Bean
-        UserDetailsService users() {
-            return new InMemoryUserDetailsManager(
-                    User.withUsername("ops").password("{noop}ops-pw").authorities("ROLE_DUALWRITE_ADMIN").build(),
-                    User.withUsername("dev").password("{noop}dev-pw").authorities("ROLE_USER").build());
-        }
 
         @Bean
         MutableClock testClock() {
