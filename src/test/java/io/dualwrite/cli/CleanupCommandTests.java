@@ -2,10 +2,7 @@ package io.dualwrite.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Clock;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -23,7 +20,7 @@ import com.mongodb.client.model.Filters;
 import io.dualwrite.Phase;
 import io.dualwrite.cleanup.Cleanup;
 import io.dualwrite.cleanup.CleanupScenario;
-import io.dualwrite.fixtures.FixtureApplication;
+import io.dualwrite.cli.CommandLineRuns.Result;
 import io.dualwrite.fixtures.Fixtures;
 import io.dualwrite.fixtures.TestMigrations;
 import io.dualwrite.instances.InstanceRegistry;
@@ -65,25 +62,16 @@ class CleanupCommandTests {
         web1 = CleanupScenario.instance(fixture, Clock.systemUTC(), "web-1", Phase.READ_NEW_WRITE_NEW);
     }
 
-    record Result(int exitCode, String out, String err) {
-
-        String token() {
-            Matcher matcher = TOKEN.matcher(out);
-            assertThat(matcher.find()).as(out).isTrue();
-            return matcher.group(1);
-        }
-    }
-
     private Result run(String... args) {
         web1.heartbeat(); // live for the ttl (30 s) from now, whatever the commands before took
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exitCode = DualWriteCommandLine.forApplication(FixtureApplication.class)
-                .defaultProperties(Map.of("dualwrite.embedded.database", DATABASE,
-                        "dualwrite.toggles.environment", "none"))
-                .output(new PrintWriter(out, true), new PrintWriter(err, true))
-                .execute(args);
-        return new Result(exitCode, out.toString(), err.toString());
+        return CommandLineRuns.execute(CommandLineRuns.fixture(DATABASE), args);
+    }
+
+    /** The token a dry run printed. */
+    private static String token(Result dryRun) {
+        Matcher matcher = TOKEN.matcher(dryRun.out());
+        assertThat(matcher.find()).as(dryRun.out()).isTrue();
+        return matcher.group(1);
     }
 
     @Test
@@ -97,11 +85,11 @@ class CleanupCommandTests {
                 .contains("shared phase: READ_NEW_WRITE_NEW")
                 .contains("instances: The one live instance is in READ_NEW_WRITE_NEW for migration 'people-v2'.")
                 .contains("Allowed now. To remove exactly this, run:")
-                .contains("cleanup --migration people-v2 --execute --token " + dryRun.token());
+                .contains("cleanup --migration people-v2 --execute --token " + token(dryRun));
         assertThat(collections()).as("a dry run changes nothing").contains("people_v1");
 
         Result executed = run("cleanup", "--migration", TestMigrations.PEOPLE, "--execute", "--token",
-                dryRun.token());
+                token(dryRun));
 
         assertThat(executed.exitCode()).as(executed.err()).isEqualTo(ExitCodes.OK);
         assertThat(executed.out()).contains("Dropped collection 'people_v1' with 6 documents and 1 index.")
@@ -125,7 +113,7 @@ class CleanupCommandTests {
                 .contains("_dwShapes becomes [\"new\"]");
 
         Result executed = run("cleanup", "--migration", TestMigrations.MEMBERS, "--execute", "--token",
-                dryRun.token());
+                token(dryRun));
         assertThat(executed.exitCode()).as(executed.err()).isEqualTo(ExitCodes.OK);
         assertThat(database.getCollection("members").countDocuments(Filters.exists("first_name"))).isZero();
         assertThat(database.getCollection("members").countDocuments(Filters.exists("firstName"))).isEqualTo(6);
@@ -141,7 +129,7 @@ class CleanupCommandTests {
                 + "READ_NEW_WRITE_BOTH;");
 
         Result refused = run("cleanup", "--migration", TestMigrations.PEOPLE, "--execute", "--token",
-                dryRun.token());
+                token(dryRun));
         assertThat(refused.exitCode()).isEqualTo(ExitCodes.REFUSED);
         assertThat(refused.err()).contains("Cleanup of migration 'people-v2' refused, nothing was removed: The shared "
                 + "phase of migration 'people-v2' is READ_NEW_WRITE_BOTH");

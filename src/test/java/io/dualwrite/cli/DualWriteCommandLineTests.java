@@ -2,8 +2,6 @@ package io.dualwrite.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,12 +23,12 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 
+import io.dualwrite.cli.CommandLineRuns.Result;
 import io.dualwrite.copier.Copier;
 import io.dualwrite.copier.JobHandle;
 import io.dualwrite.copier.JobOptions;
 import io.dualwrite.copier.JobRun;
 import io.dualwrite.copier.JobStatus;
-import io.dualwrite.fixtures.FixtureApplication;
 import io.dualwrite.fixtures.Fixtures;
 import io.dualwrite.fixtures.TestMigrations;
 
@@ -67,20 +65,11 @@ class DualWriteCommandLineTests {
         Fixtures.clear(fixture);
     }
 
-    record Result(int exitCode, String out, String err) {
-    }
-
     private Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exitCode = DualWriteCommandLine.forApplication(FixtureApplication.class)
-                .defaultProperties(Map.of("dualwrite.embedded.database", DATABASE,
-                        "dualwrite.toggles.environment", "none", "dualwrite.copier.poll-interval", "20ms"))
-                .output(new PrintWriter(out, true), new PrintWriter(err, true))
+        return CommandLineRuns.execute(CommandLineRuns.fixture(DATABASE)
+                .defaultProperties(Map.of("dualwrite.copier.poll-interval", "20ms"))
                 .progress(Progress.Mode.LINES, Duration.ZERO)
-                .stopSignal(stop)
-                .execute(args);
-        return new Result(exitCode, out.toString(), err.toString());
+                .stopSignal(stop), args);
     }
 
     // ------------------------------------------------------------------ copy and verify

@@ -2,10 +2,7 @@ package io.dualwrite.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
-import java.util.Map;
 
 import org.bson.Document;
 import org.junit.jupiter.api.AfterAll;
@@ -21,7 +18,7 @@ import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
 
 import io.dualwrite.Phase;
-import io.dualwrite.fixtures.FixtureApplication;
+import io.dualwrite.cli.CommandLineRuns.Result;
 import io.dualwrite.fixtures.Fixtures;
 import io.dualwrite.fixtures.Person;
 import io.dualwrite.fixtures.PersonRepository;
@@ -59,20 +56,10 @@ class RepairCommandTests {
         instance.getBean(SettablePhaseSource.class).setAll(Phase.READ_OLD_WRITE_BOTH);
     }
 
-    record Result(int exitCode, String out, String err) {
-    }
-
     private static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exitCode = DualWriteCommandLine.forApplication(FixtureApplication.class)
-                .defaultProperties(Map.of("dualwrite.embedded.database", DATABASE,
-                        "dualwrite.toggles.environment", "none"))
-                .output(new PrintWriter(out, true), new PrintWriter(err, true))
+        return CommandLineRuns.execute(CommandLineRuns.fixture(DATABASE)
                 .progress(Progress.Mode.NONE, Duration.ZERO)
-                .stopSignal(new DualWriteCommandLineTests.ManualStop())
-                .execute(args);
-        return new Result(exitCode, out.toString(), err.toString());
+                .stopSignal(new DualWriteCommandLineTests.ManualStop()), args);
     }
 
     @Test
