@@ -121,7 +121,7 @@ final class VerifyProcessor implements BatchProcessor {
      * <em>different</em>), or its mapping fails (<em>unconvertible</em>).
      */
     private Difference compareWrite(Document source, Shape from, Document target) {
-        Shape to = from == Shape.OLD ? Shape.NEW : Shape.OLD;
+        Shape to = from.other();
         Object id = source.get("_id");
         String versionField = store.versionField();
         long sourceVersion = Bookkeeping.version(source, versionField);
@@ -274,12 +274,9 @@ final class VerifyProcessor implements BatchProcessor {
                         + "only (written in READ_NEW_WRITE_NEW); a reverse copy adds the old ones", List.of()));
                 continue;
             }
-            Document actual = new Document();
-            expected.keySet().forEach(field -> actual.put(field, document.get(field)));
-            List<Difference.FieldDifference> fields = fieldDifferences(expected, actual);
-            if (!fields.isEmpty()) {
-                differences.put(id, new Difference(id, Counts.DIFFERENT, fields.size() + " old-shape field(s) "
-                        + "differ from the new fields", fields));
+            Difference different = storedFields(document, expected, Shape.OLD);
+            if (different != null) {
+                differences.put(id, different);
             }
         }
         return differences;
@@ -308,15 +305,27 @@ final class VerifyProcessor implements BatchProcessor {
                         List.of()));
                 continue;
             }
-            Document actual = new Document();
-            expected.keySet().forEach(field -> actual.put(field, document.get(field)));
-            List<Difference.FieldDifference> fields = fieldDifferences(expected, actual);
-            if (!fields.isEmpty()) {
-                differences.put(id, new Difference(id, Counts.DIFFERENT, fields.size() + " new-shape field(s) "
-                        + "differ from the old fields", fields));
+            Difference different = storedFields(document, expected, Shape.NEW);
+            if (different != null) {
+                differences.put(id, different);
             }
         }
         return differences;
+    }
+
+    /**
+     * One collection, either way: the {@code target} shape's fields of {@code document} against what the mapping makes
+     * of its other fields ({@code expected}); {@code null} when they are the same.
+     */
+    private Difference storedFields(Document document, Document expected, Shape target) {
+        Document actual = new Document();
+        expected.keySet().forEach(field -> actual.put(field, document.get(field)));
+        List<Difference.FieldDifference> fields = fieldDifferences(expected, actual);
+        if (fields.isEmpty()) {
+            return null;
+        }
+        return new Difference(document.get("_id"), Counts.DIFFERENT, fields.size() + " " + target.tag()
+                + "-shape field(s) differ from the " + target.other().tag() + " fields", fields);
     }
 
     /** Field-level differences between what the mapping gives and what is stored, ignoring bookkeeping. */
