@@ -77,7 +77,7 @@ class ReverseJobsEndpointTests {
         mvc = AdminUsers.mockMvc(context);
         Fixtures.clear((ConfigurableApplicationContext) context);
         phases.setAll(Phase.READ_OLD_WRITE_BOTH);
-        collection("people_v1").insertMany(legacy(30));
+        collection("people_v1").insertMany(Fixtures.legacyPeople(30));
         context.getBean(Copier.class).run(TestMigrations.PEOPLE, JobOptions.defaults());
         phases.setAll(Phase.READ_NEW_WRITE_NEW);
     }
@@ -204,13 +204,4 @@ class ReverseJobsEndpointTests {
         return Fixtures.database((ConfigurableApplicationContext) context).getCollection(name);
     }
 
-    private static List<Document> legacy(int count) {
-        List<Document> documents = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            documents.add(new Document("_id", String.format("p%05d", i)).append("first_name", "First" + i)
-                    .append("last_name", "Last" + i).append("mail", "p" + i + "@example.com")
-                    .append("age_text", Integer.toString(i)).append("phone", "555-" + i));
-        }
-        return documents;
-    }
 }

@@ -3,7 +3,6 @@ package io.dualwrite.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -379,13 +378,7 @@ class DualWriteCommandLineTests {
     }
 
     private static void seedLegacy(int count) {
-        List<Document> documents = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            documents.add(new Document("_id", String.format("p%05d", i)).append("first_name", "First" + i)
-                    .append("last_name", "Last" + i).append("mail", "p" + i + "@example.com")
-                    .append("age_text", Integer.toString(i % 90)).append("phone", "555-" + i));
-        }
-        collection("people_v1").insertMany(documents);
+        collection("people_v1").insertMany(Fixtures.legacyPeople(count));
     }
 
     private static MongoCollection<Document> collection(String name) {

@@ -3,8 +3,6 @@ package io.dualwrite.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 import org.bson.Document;
@@ -60,13 +58,7 @@ class ReverseCommandLineTests {
         Fixtures.clear(fixture);
         SettablePhaseSource phases = fixture.getBean(SettablePhaseSource.class);
         phases.setAll(Phase.READ_OLD_WRITE_BOTH);
-        List<Document> legacy = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            legacy.add(new Document("_id", String.format("p%05d", i)).append("first_name", "First" + i)
-                    .append("last_name", "Last" + i).append("mail", "p" + i + "@example.com")
-                    .append("age_text", Integer.toString(i)).append("phone", "555-" + i));
-        }
-        collection("people_v1").insertMany(legacy);
+        collection("people_v1").insertMany(Fixtures.legacyPeople(20));
         fixture.getBean(Copier.class).run(TestMigrations.PEOPLE, JobOptions.defaults());
         phases.setAll(Phase.READ_NEW_WRITE_NEW);
     }

@@ -218,9 +218,7 @@ class CopierTests {
     }
 
     static Document legacy(int i) {
-        return new Document("_id", String.format("p%05d", i)).append("first_name", "First" + i)
-                .append("last_name", "Last" + i).append("mail", "p" + i + "@example.com")
-                .append("age_text", Integer.toString(i % 90)).append("phone", "555-" + i);
+        return Fixtures.legacyPerson(i);
     }
 
     private static MongoCollection<Document> people(String name) {

@@ -179,14 +179,14 @@ class ReverseCopierTests {
     /** Both shapes in one collection: the reverse copy adds the old fields to documents written in new only. */
     @Test
     void aRollbackWithinOneCollection() throws Exception {
-        collection(a, "members").insertMany(ReverseScenario.legacy(20));
+        collection(a, "members").insertMany(Fixtures.legacyPeople(20));
         a.getBean(Copier.class).run(MEMBERS, JobOptions.defaults());
         phase(a, Phase.READ_NEW_WRITE_BOTH);
         phase(b, Phase.READ_NEW_WRITE_BOTH);
         phase(a, Phase.READ_NEW_WRITE_NEW);
         phase(b, Phase.READ_NEW_WRITE_NEW);
         ReverseScenario.Model model = new ReverseScenario.Model();
-        for (Document document : ReverseScenario.legacy(20)) {
+        for (Document document : Fixtures.legacyPeople(20)) {
             String id = document.getString("_id");
             model.ack(members(a).findById(id).orElseThrow());
         }
@@ -368,7 +368,7 @@ class ReverseCopierTests {
      * as read.
      */
     private static ReverseScenario.Model forwardToReadNewWriteNew(int legacy) throws InterruptedException {
-        collection(a, "people_v1").insertMany(ReverseScenario.legacy(legacy));
+        collection(a, "people_v1").insertMany(Fixtures.legacyPeople(legacy));
         JobRun copy = a.getBean(Copier.class).run(PEOPLE, JobOptions.defaults());
         assertThat(copy.allWritingBothAtStart()).isTrue();
         assertThat(a.getBean(Verifier.class).run(PEOPLE, JobOptions.defaults()).isClean()).isTrue();

@@ -76,8 +76,8 @@ class ReverseInterleavingTests {
         CommandHooks.clear();
         phase(main, Phase.READ_OLD_WRITE_BOTH);
         phase(other, Phase.READ_OLD_WRITE_BOTH);
-        collection(main, "people_v1").insertMany(ReverseScenario.legacy(10));
-        collection(main, "members").insertMany(ReverseScenario.legacy(10));
+        collection(main, "people_v1").insertMany(Fixtures.legacyPeople(10));
+        collection(main, "members").insertMany(Fixtures.legacyPeople(10));
         main.getBean(Copier.class).run(PEOPLE, JobOptions.defaults());
         main.getBean(Copier.class).run(TestMigrations.MEMBERS, JobOptions.defaults());
         for (Phase phase : List.of(Phase.READ_NEW_WRITE_BOTH, Phase.READ_NEW_WRITE_NEW)) {

@@ -81,7 +81,7 @@ class ReverseRaceTests {
     void writersRacingARollbackFromReadNewWriteNewLoseNothingAndResurrectNothing() throws Exception {
         phase(a, Phase.READ_OLD_WRITE_BOTH);
         phase(b, Phase.READ_OLD_WRITE_BOTH);
-        ReverseScenario.collection(a, "people_v1").insertMany(ReverseScenario.legacy(LEGACY));
+        ReverseScenario.collection(a, "people_v1").insertMany(Fixtures.legacyPeople(LEGACY));
         a.getBean(Copier.class).run(PEOPLE, JobOptions.defaults().withBatchSize(500));
         List<String> hot = new ArrayList<>();
         ConcurrentLinkedQueue<Ack> hotAcks = new ConcurrentLinkedQueue<>();

@@ -2,7 +2,6 @@ package io.dualwrite.copier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -60,15 +59,6 @@ final class ReverseScenario {
 
     static Document raw(ConfigurableApplicationContext instance, String collection, String id) {
         return collection(instance, collection).find(Filters.eq("_id", id)).first();
-    }
-
-    /** Legacy documents of the old shape, ids {@code p00000...}. */
-    static List<Document> legacy(int count) {
-        List<Document> documents = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            documents.add(CopierTests.legacy(i));
-        }
-        return documents;
     }
 
     static String content(PersonFields person) {

@@ -363,12 +363,6 @@ class StatusPageTests {
     }
 
     private void seedLegacy(int count) {
-        List<org.bson.Document> documents = new java.util.ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            documents.add(new org.bson.Document("_id", String.format("p%05d", i)).append("first_name", "First" + i)
-                    .append("last_name", "Last" + i).append("mail", "p" + i + "@example.com")
-                    .append("age_text", Integer.toString(i % 90)).append("phone", "555-" + i));
-        }
-        database.getCollection("people_v1").insertMany(documents);
+        database.getCollection("people_v1").insertMany(Fixtures.legacyPeople(count));
     }
 }
