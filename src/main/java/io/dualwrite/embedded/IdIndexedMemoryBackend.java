@@ -17,6 +17,7 @@ import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.CursorRegistry;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.Missing;
+import de.bwaldvogel.mongo.backend.QueryParameters;
 import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.ValueComparator;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
@@ -54,6 +55,15 @@ import de.bwaldvogel.mongo.bson.ObjectId;
  * dates, 32- and 64-bit integers); while a collection holds any other {@code _id} the stock path answers.</li>
  * </ul>
  * Queries, counts, updates, replaces and deletes all benefit because they all go through {@code queryDocuments}.
+ * <p>
+ * It also fixes a race of the stock backend: <b>what it sends a client is a copy</b>, taken under the collection's
+ * lock. mongo-java-server updates a stored document in place (removing the fields the new document lacks, then putting
+ * the new ones) and hands the stored documents themselves to the reply, which is encoded after the lock is released;
+ * a read racing an update could get a document half-way through it (a tombstone being replaced by a re-created entity
+ * read as a live document without fields), or fail to encode it and drop the connection. Here the results of a query
+ * (the first batch and the documents a cursor keeps for get-more), the document a find-and-modify returns, and the
+ * documents an aggregation reads are copied while the lock is held; the server's own reads on the way to an update or
+ * a delete still get the stored documents, which they must change. A real MongoDB never returns a torn document.
  */
 public class IdIndexedMemoryBackend extends MemoryBackend {
 
@@ -116,6 +126,9 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
         /** One more than the highest storage position ever used (positions are reused, never given back). */
         private int positionLimit;
 
+        /** While a client's query is answered: its results must be copies. Read and written under the lock. */
+        private boolean answeringClient;
+
         IdIndexedCollection(MongoDatabase database, String collectionName, CollectionOptions options,
                 CursorRegistry cursorRegistry) {
             super(database, collectionName, options, cursorRegistry);
@@ -132,6 +145,73 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
                 result = super.queryDocuments(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
             }
             return result;
+        }
+
+        // ------------------------------------------------------------ what clients get: copies
+
+        /**
+         * A client's query (the {@code find} command, and the legacy query message): answered as stock, but its
+         * results are copies ({@link #createQueryResult}). The server's own reads come through
+         * {@link #handleQuery(Document, int, int)} instead.
+         */
+        @Override
+        public synchronized QueryResult handleQuery(QueryParameters parameters) {
+            boolean outer = answeringClient;
+            answeringClient = true;
+            try {
+                return super.handleQuery(parameters);
+            }
+            finally {
+                answeringClient = outer;
+            }
+        }
+
+        /**
+         * The server's own reads (find-and-modify and deletes find the documents they change this way, the index
+         * catalogue is read this way): the stored documents, not copies, as stock.
+         */
+        @Override
+        public QueryResult handleQuery(Document query, int numberToSkip, int limit) {
+            return super.handleQuery(new QueryParameters(query, numberToSkip, limit));
+        }
+
+        /** Copies the matches of a client's query, still under the lock, before the reply or a cursor holds them. */
+        @Override
+        protected QueryResult createQueryResult(List<Document> matchedDocuments, int batchSize) {
+            if (!answeringClient) {
+                return super.createQueryResult(matchedDocuments, batchSize);
+            }
+            List<Document> copies = new ArrayList<>(matchedDocuments.size());
+            for (Document document : matchedDocuments) {
+                copies.add(document.cloneDeeply());
+            }
+            return super.createQueryResult(copies, batchSize);
+        }
+
+        /**
+         * A find-and-modify returns the stored document when asked for the new one (and, after an upsert, the
+         * document just stored): a copy instead, taken under the lock.
+         */
+        @Override
+        public synchronized Document findAndModify(Document query) {
+            Document result = super.findAndModify(query);
+            if (result.get("value") instanceof Document value) {
+                result.put("value", value.cloneDeeply());
+            }
+            return result;
+        }
+
+        /**
+         * What an aggregation reads (it runs its stages after the lock is released): copies of every document, taken
+         * under the lock.
+         */
+        @Override
+        public synchronized Stream<Document> queryAllAsStream() {
+            List<Document> copies = new ArrayList<>();
+            for (Document document : handleQuery(new Document(), 0, 0)) {
+                copies.add(document.cloneDeeply());
+            }
+            return copies.stream();
         }
 
         // ------------------------------------------------------------ _id-pinned queries
