@@ -4,20 +4,27 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
+import java.util.Queue;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import de.bwaldvogel.mongo.MongoDatabase;
+import de.bwaldvogel.mongo.backend.ArrayFilters;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.CursorRegistry;
+import de.bwaldvogel.mongo.backend.DocumentWithPosition;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.Missing;
-import de.bwaldvogel.mongo.backend.QueryParameters;
 import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.ValueComparator;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
@@ -27,6 +34,7 @@ import de.bwaldvogel.mongo.bson.BsonRegularExpression;
 import de.bwaldvogel.mongo.bson.Decimal128;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.bson.ObjectId;
+import de.bwaldvogel.mongo.oplog.Oplog;
 
 /**
  * mongo-java-server's in-memory backend with two query shortcuts on {@code _id}; both give exactly the stock
@@ -56,14 +64,16 @@ import de.bwaldvogel.mongo.bson.ObjectId;
  * </ul>
  * Queries, counts, updates, replaces and deletes all benefit because they all go through {@code queryDocuments}.
  * <p>
- * It also fixes a race of the stock backend: <b>what it sends a client is a copy</b>, taken under the collection's
- * lock. mongo-java-server updates a stored document in place (removing the fields the new document lacks, then putting
- * the new ones) and hands the stored documents themselves to the reply, which is encoded after the lock is released;
- * a read racing an update could get a document half-way through it (a tombstone being replaced by a re-created entity
- * read as a live document without fields), or fail to encode it and drop the connection. Here the results of a query
- * (the first batch and the documents a cursor keeps for get-more), the document a find-and-modify returns, and the
- * documents an aggregation reads are copied while the lock is held; the server's own reads on the way to an update or
- * a delete still get the stored documents, which they must change. A real MongoDB never returns a torn document.
+ * It also fixes a race of the stock backend: <b>a stored document a reader may hold is never changed</b>
+ * (copy-on-write). mongo-java-server updates a stored document in place (removing the fields the new document lacks,
+ * then putting the new ones) and hands the stored documents themselves to replies, cursors and aggregations, which
+ * use them after the collection's lock is released: a read racing an update could get a document half-way through it
+ * (a tombstone being replaced by a re-created entity read as a live document without fields), or fail to encode it and
+ * drop the connection. Here an update or a find-and-modify first puts a copy of each document it matched at that
+ * document's position, under the lock, and the stock code then changes the copy, which no reader has seen; a reader
+ * keeps the document as it was, whole. So reads copy nothing, and a write copies the top-level fields of the documents
+ * it changes (the stock code already copies each of them deeply to compute the update). A real MongoDB never returns a
+ * torn document either.
  */
 public class IdIndexedMemoryBackend extends MemoryBackend {
 
@@ -108,6 +118,10 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
      * Every read and write of the collection's storage runs under the collection's lock: the stock entry points
      * (insert, update, delete, find, find-and-modify) are synchronized on it, and {@link #queryDocuments} is too, for
      * the few callers (counts) that are not.
+     * <p>
+     * The storage is this class's own (a list of documents by position, free positions reused first in, first out,
+     * exactly as {@link MemoryCollection} keeps its own, which stays empty), because copy-on-write must replace a
+     * document at its position, which {@link MemoryCollection} cannot do.
      */
     static class IdIndexedCollection extends MemoryCollection {
 
@@ -126,8 +140,17 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
         /** One more than the highest storage position ever used (positions are reused, never given back). */
         private int positionLimit;
 
-        /** While a client's query is answered: its results must be copies. Read and written under the lock. */
-        private boolean answeringClient;
+        /** The stored documents by position; {@code null} at a free position. */
+        private final List<Document> documents = new ArrayList<>();
+
+        /** Free positions, reused first in, first out (as {@link MemoryCollection} does). */
+        private final Queue<Integer> emptyPositions = new LinkedList<>();
+
+        /**
+         * While an update or a find-and-modify runs: the positions whose document it has replaced by a fresh copy,
+         * the one it changes; {@code null} otherwise. Read and written under the lock.
+         */
+        private Set<Integer> copiedForWrite;
 
         IdIndexedCollection(MongoDatabase database, String collectionName, CollectionOptions options,
                 CursorRegistry cursorRegistry) {
@@ -147,71 +170,133 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
             return result;
         }
 
-        // ------------------------------------------------------------ what clients get: copies
+        // ------------------------------------------------------------ copy-on-write
 
-        /**
-         * A client's query (the {@code find} command, and the legacy query message): answered as stock, but its
-         * results are copies ({@link #createQueryResult}). The server's own reads come through
-         * {@link #handleQuery(Document, int, int)} instead.
-         */
+        /** An update: the documents it matches are replaced by fresh copies first, which it then changes. */
         @Override
-        public synchronized QueryResult handleQuery(QueryParameters parameters) {
-            boolean outer = answeringClient;
-            answeringClient = true;
-            try {
-                return super.handleQuery(parameters);
-            }
-            finally {
-                answeringClient = outer;
-            }
+        public synchronized Document updateDocuments(Document selector, Document updateQuery,
+                ArrayFilters arrayFilters, boolean isMulti, boolean isUpsert, Oplog oplog) {
+            return copyingOnWrite(() -> super.updateDocuments(selector, updateQuery, arrayFilters, isMulti, isUpsert,
+                    oplog));
         }
 
         /**
-         * The server's own reads (find-and-modify and deletes find the documents they change this way, the index
-         * catalogue is read this way): the stored documents, not copies, as stock.
-         */
-        @Override
-        public QueryResult handleQuery(Document query, int numberToSkip, int limit) {
-            return super.handleQuery(new QueryParameters(query, numberToSkip, limit));
-        }
-
-        /** Copies the matches of a client's query, still under the lock, before the reply or a cursor holds them. */
-        @Override
-        protected QueryResult createQueryResult(List<Document> matchedDocuments, int batchSize) {
-            if (!answeringClient) {
-                return super.createQueryResult(matchedDocuments, batchSize);
-            }
-            List<Document> copies = new ArrayList<>(matchedDocuments.size());
-            for (Document document : matchedDocuments) {
-                copies.add(document.cloneDeeply());
-            }
-            return super.createQueryResult(copies, batchSize);
-        }
-
-        /**
-         * A find-and-modify returns the stored document when asked for the new one (and, after an upsert, the
-         * document just stored): a copy instead, taken under the lock.
+         * A find-and-modify: the same (the document it returns is then the fresh copy, which the next write replaces
+         * in turn instead of changing it).
          */
         @Override
         public synchronized Document findAndModify(Document query) {
-            Document result = super.findAndModify(query);
-            if (result.get("value") instanceof Document value) {
-                result.put("value", value.cloneDeeply());
+            return copyingOnWrite(() -> super.findAndModify(query));
+        }
+
+        private <R> R copyingOnWrite(Supplier<R> write) {
+            Set<Integer> outer = copiedForWrite;
+            copiedForWrite = new HashSet<>();
+            try {
+                return write.get();
             }
-            return result;
+            finally {
+                copiedForWrite = outer;
+            }
         }
 
         /**
-         * What an aggregation reads (it runs its stages after the lock is released): copies of every document, taken
-         * under the lock.
+         * Every query ends here with its matches, under the lock. Within an update or a find-and-modify the matches
+         * are the documents about to be changed in place: each is replaced at its position by a copy, which is
+         * returned instead.
          */
         @Override
-        public synchronized Stream<Document> queryAllAsStream() {
-            List<Document> copies = new ArrayList<>();
-            for (Document document : handleQuery(new Document(), 0, 0)) {
-                copies.add(document.cloneDeeply());
+        protected QueryResult createQueryResult(List<Document> matchedDocuments, int batchSize) {
+            if (copiedForWrite == null || matchedDocuments.isEmpty()) {
+                return super.createQueryResult(matchedDocuments, batchSize);
             }
-            return copies.stream();
+            List<Document> fresh = new ArrayList<>(matchedDocuments.size());
+            for (Document document : matchedDocuments) {
+                fresh.add(freshForWrite(document));
+            }
+            return super.createQueryResult(fresh, batchSize);
+        }
+
+        /** The stored document, replaced by a copy at its position unless this write already did so. */
+        private Document freshForWrite(Document document) {
+            Integer position = positionOf(document);
+            if (position == null) {
+                return document; // not a stored document (never expected): nothing a reader holds changes
+            }
+            if (!copiedForWrite.add(position)) {
+                return documents.get(position);
+            }
+            Document copy = snapshot(document);
+            documents.set(position, copy);
+            return copy;
+        }
+
+        /** Where a stored document is: from the {@code _id} index, or by identity when that fails. */
+        private Integer positionOf(Document document) {
+            String idField = getIdField();
+            Index<Integer> idIndex = idField == null ? null : idIndex(idField);
+            if (idIndex != null) {
+                Integer position = idIndex.getPosition(document);
+                if (position != null && documents.get(position) == document) {
+                    return position;
+                }
+            }
+            for (int position = 0; position < documents.size(); position++) {
+                if (documents.get(position) == document) {
+                    return position;
+                }
+            }
+            return null;
+        }
+
+        /**
+         * A copy of a stored document's top-level fields, which is all the copy-on-write needs: the server changes a
+         * stored document only at the top level (an update computes the new document from a deep copy, then removes
+         * and puts the stored document's top-level fields), so the values a stored document holds, sub-documents and
+         * lists included, are never changed once stored.
+         */
+        static Document snapshot(Document document) {
+            return document.clone();
+        }
+
+        // ------------------------------------------------------------ storage (as MemoryCollection's)
+
+        @Override
+        protected Document getDocument(Integer position) {
+            return documents.get(position);
+        }
+
+        @Override
+        protected QueryResult matchDocuments(Document query, Document orderBy, int numberToSkip, int limit,
+                int batchSize, Document fieldSelector) {
+            int size = documents.size();
+            IntStream positions = isNaturalDescending(orderBy)
+                    ? IntStream.iterate(size - 1, position -> position >= 0, position -> position - 1)
+                    : IntStream.range(0, size);
+            Stream<Document> stored = positions.mapToObj(documents::get).filter(Objects::nonNull);
+            return matchDocumentsFromStream(stored, query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+        }
+
+        @Override
+        public synchronized int count() {
+            return documents.size() - emptyPositions.size();
+        }
+
+        @Override
+        public synchronized boolean isEmpty() {
+            return count() == 0;
+        }
+
+        @Override
+        protected Integer findDocumentPosition(Document document) {
+            int position = documents.indexOf(document);
+            return position < 0 ? null : position;
+        }
+
+        @Override
+        protected Stream<DocumentWithPosition<Integer>> streamAllDocumentsWithPosition() {
+            return IntStream.range(0, documents.size()).filter(position -> documents.get(position) != null)
+                    .mapToObj(position -> new DocumentWithPosition<>(documents.get(position), position));
         }
 
         // ------------------------------------------------------------ _id-pinned queries
@@ -661,7 +746,16 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
 
         @Override
         protected synchronized Integer addDocumentInternal(Document document) {
-            Integer position = super.addDocumentInternal(document);
+            Integer position = emptyPositions.poll();
+            if (position == null) {
+                position = documents.size();
+            }
+            if (position == documents.size()) {
+                documents.add(document);
+            }
+            else {
+                documents.set(position, document);
+            }
             positionLimit = Math.max(positionLimit, position + 1);
             track(document.get(getIdField()), position);
             return position;
@@ -669,8 +763,9 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
 
         @Override
         protected synchronized void removeDocument(Integer position) {
-            Document document = getDocument(position);
-            super.removeDocument(position);
+            Document document = documents.get(position);
+            documents.set(position, null);
+            emptyPositions.add(position);
             if (document != null) {
                 untrack(document.get(getIdField()), position);
             }
