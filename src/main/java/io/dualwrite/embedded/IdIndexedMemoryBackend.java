@@ -20,7 +20,9 @@ import java.util.stream.Stream;
 
 import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.backend.ArrayFilters;
+import de.bwaldvogel.mongo.backend.AbstractCursor;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
+import de.bwaldvogel.mongo.backend.Cursor;
 import de.bwaldvogel.mongo.backend.CursorRegistry;
 import de.bwaldvogel.mongo.backend.DocumentWithPosition;
 import de.bwaldvogel.mongo.backend.Index;
@@ -72,8 +74,10 @@ import de.bwaldvogel.mongo.oplog.Oplog;
  * drop the connection. Here an update or a find-and-modify first puts a copy of each document it matched at that
  * document's position, under the lock, and the stock code then changes the copy, which no reader has seen; a reader
  * keeps the document as it was, whole. So reads copy nothing, and a write copies the top-level fields of the documents
- * it changes (the stock code already copies each of them deeply to compute the update). A real MongoDB never returns a
- * torn document either.
+ * it changes (the stock code already copies each of them deeply to compute the update). A cursor still returns, at each
+ * get-more, the documents it has not returned yet as they are then (what the stock cursor did by sharing the stored
+ * documents, and what a real MongoDB does), not as they were when it was opened. A real MongoDB never returns a torn
+ * document either.
  */
 public class IdIndexedMemoryBackend extends MemoryBackend {
 
@@ -233,20 +237,98 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
 
         /** Where a stored document is: from the {@code _id} index, or by identity when that fails. */
         private Integer positionOf(Document document) {
-            String idField = getIdField();
-            Index<Integer> idIndex = idField == null ? null : idIndex(idField);
-            if (idIndex != null) {
-                Integer position = idIndex.getPosition(document);
-                if (position != null && documents.get(position) == document) {
-                    return position;
-                }
+            int position = indexedPosition(document);
+            if (position >= 0) {
+                return position;
             }
-            for (int position = 0; position < documents.size(); position++) {
+            for (position = 0; position < documents.size(); position++) {
                 if (documents.get(position) == document) {
                     return position;
                 }
             }
             return null;
+        }
+
+        /** The position of this very stored document from the {@code _id} index; -1 when it is not stored there. */
+        private int indexedPosition(Document document) {
+            String idField = getIdField();
+            Index<Integer> idIndex = idField == null ? null : idIndex(idField);
+            Integer position = idIndex == null ? null : idIndex.getPosition(document);
+            return position != null && position < documents.size() && documents.get(position) == document
+                    ? position : -1;
+        }
+
+        /**
+         * The documents of a query beyond its first batch, for get-more. Stored documents are returned as they are at
+         * the get-more (the copy-on-write successor at their position, if it is still the same entity), as the stock
+         * cursor did by sharing them; documents a projection built are returned as they are.
+         */
+        @Override
+        protected Cursor createCursor(List<Document> remainingDocuments) {
+            int[] positions = new int[remainingDocuments.size()];
+            for (int i = 0; i < positions.length; i++) {
+                positions[i] = indexedPosition(remainingDocuments.get(i));
+            }
+            Cursor cursor = new CurrentCursor(cursorRegistry.generateCursorId(), remainingDocuments, positions);
+            cursorRegistry.add(cursor);
+            return cursor;
+        }
+
+        /** A cursor of {@link #createCursor}. */
+        private final class CurrentCursor extends AbstractCursor {
+
+            private final List<Document> remaining;
+
+            /** The storage position of each remaining document, -1 for one that was not stored (a projection). */
+            private final int[] positions;
+
+            private int next;
+
+            CurrentCursor(long id, List<Document> remaining, int[] positions) {
+                super(id);
+                this.remaining = remaining;
+                this.positions = positions;
+            }
+
+            @Override
+            public boolean isEmpty() {
+                synchronized (IdIndexedCollection.this) {
+                    return next >= remaining.size();
+                }
+            }
+
+            @Override
+            public List<Document> takeDocuments(int numberToReturn) {
+                if (numberToReturn <= 0) {
+                    throw new IllegalArgumentException("Illegal number to return: " + numberToReturn);
+                }
+                synchronized (IdIndexedCollection.this) {
+                    int to = Math.min(remaining.size(), next + numberToReturn);
+                    List<Document> taken = new ArrayList<>(to - next);
+                    for (int i = next; i < to; i++) {
+                        taken.add(current(remaining.get(i), positions[i]));
+                    }
+                    next = to;
+                    return taken;
+                }
+            }
+        }
+
+        /**
+         * What a cursor returns for a document it found at {@code position}: the document stored there now if it is
+         * the same entity (same {@code _id}: the document, or what copy-on-write put in its place), else (deleted)
+         * the document as found, as the stock cursor returns it.
+         */
+        private Document current(Document found, int position) {
+            if (position < 0 || position >= documents.size()) {
+                return found;
+            }
+            Document stored = documents.get(position);
+            if (stored == null || stored == found) {
+                return found;
+            }
+            String idField = getIdField();
+            return Objects.equals(stored.get(idField), found.get(idField)) ? stored : found;
         }
 
         /**

@@ -506,6 +506,36 @@ class IdIndexedMemoryBackendTests {
         assertThat(indexedOrdered.countDocuments()).isPositive();
     }
 
+    /**
+     * A cursor's later batches (get-more) return the documents it has not returned yet as they are at the get-more,
+     * as the stock backend's do (it shares the stored documents): an update after the cursor was opened is seen, and a
+     * document deleted meanwhile still comes as it was found. Copy-on-write must not turn the cursor into a snapshot
+     * of the moment it was opened (the copier reads a whole partition through one cursor and relies on this).
+     */
+    @Test
+    void aCursorsLaterBatchesSeeWritesMadeAfterItWasOpenedAsStockDoes() {
+        List<List<Document>> results = new ArrayList<>();
+        for (MongoCollection<Document> collection : List.of(stock, indexed)) {
+            List<Document> read = new ArrayList<>();
+            try (var cursor = collection.find(Filters.and(Filters.gte("_id", 1), Filters.lte("_id", 20)))
+                    .sort(com.mongodb.client.model.Sorts.ascending("_id")).batchSize(3).iterator()) {
+                for (int i = 0; i < 3; i++) {
+                    read.add(cursor.next());
+                }
+                collection.replaceOne(Filters.eq("_id", 12), new Document("_id", 12).append("name", "replaced"));
+                collection.updateOne(Filters.eq("_id", 15), Updates.set("name", "updated"));
+                collection.deleteOne(Filters.eq("_id", 17));
+                cursor.forEachRemaining(read::add);
+            }
+            results.add(read);
+        }
+        assertThat(results.get(1)).isEqualTo(results.get(0));
+        assertThat(results.get(1)).filteredOn(d -> d.get("_id").equals(12)).singleElement()
+                .satisfies(d -> assertThat(d.getString("name")).isEqualTo("replaced"));
+        assertThat(results.get(1)).filteredOn(d -> d.get("_id").equals(15)).singleElement()
+                .satisfies(d -> assertThat(d.getString("name")).isEqualTo("updated"));
+    }
+
     @Test
     void theOrderedViewStaysConsistentUnderConcurrentWrites() throws Exception {
         java.util.Map<String, IdIndexedMemoryBackend.IdIndexedCollection> collections =
