@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
@@ -156,6 +157,21 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
          */
         private Set<Integer> copiedForWrite;
 
+        /**
+         * While the query of an update or a find-and-modify runs: where each stored document it fetched is, for
+         * copy-on-write; {@code null} otherwise. Read and written under the lock.
+         */
+        private Map<Document, Integer> fetchedPositions;
+
+        /**
+         * How many stored documents were replaced by copy-on-write or removed so far: a cursor opened at the same count
+         * holds every document it has not returned yet as stored. Read and written under the lock.
+         */
+        private long replacements;
+
+        /** While a query with a projection runs (its results are documents the projection built). Under the lock. */
+        private boolean projecting;
+
         IdIndexedCollection(MongoDatabase database, String collectionName, CollectionOptions options,
                 CursorRegistry cursorRegistry) {
             super(database, collectionName, options, cursorRegistry);
@@ -164,14 +180,21 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
         @Override
         protected synchronized QueryResult queryDocuments(Document query, Document orderBy, int numberToSkip,
                 int limit, int batchSize, Document fieldSelector) {
-            QueryResult result = queryPinned(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
-            if (result == null) {
-                result = queryInIdOrder(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+            fetchedPositions = copiedForWrite != null ? new IdentityHashMap<>() : null;
+            projecting = fieldSelector != null && !fieldSelector.keySet().isEmpty();
+            try {
+                QueryResult result = queryPinned(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+                if (result == null) {
+                    result = queryInIdOrder(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+                }
+                if (result == null) {
+                    result = super.queryDocuments(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+                }
+                return result;
             }
-            if (result == null) {
-                result = super.queryDocuments(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+            finally {
+                fetchedPositions = null;
             }
-            return result;
         }
 
         // ------------------------------------------------------------ copy-on-write
@@ -232,11 +255,16 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
             }
             Document copy = snapshot(document);
             documents.set(position, copy);
+            replacements++;
             return copy;
         }
 
-        /** Where a stored document is: from the {@code _id} index, or by identity when that fails. */
+        /** Where a stored document is: as fetched, else from the {@code _id} index, else by identity. */
         private Integer positionOf(Document document) {
+            Integer fetched = fetchedPositions == null ? null : fetchedPositions.get(document);
+            if (fetched != null) {
+                return fetched;
+            }
             int position = indexedPosition(document);
             if (position >= 0) {
                 return position;
@@ -259,17 +287,16 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
         }
 
         /**
-         * The documents of a query beyond its first batch, for get-more. Stored documents are returned as they are at
-         * the get-more (the copy-on-write successor at their position, if it is still the same entity), as the stock
-         * cursor did by sharing them; documents a projection built are returned as they are.
+         * The documents of a query beyond its first batch, for get-more. Each is returned as it is stored at the
+         * get-more, as the stock cursor did by sharing the stored documents: looked up again by {@code _id} (the
+         * document copy-on-write put in its place) when the collection changed since the cursor was opened; a document
+         * deleted meanwhile is returned as found, as stock. Documents a projection built are returned as they are, as
+         * stock.
          */
         @Override
         protected Cursor createCursor(List<Document> remainingDocuments) {
-            int[] positions = new int[remainingDocuments.size()];
-            for (int i = 0; i < positions.length; i++) {
-                positions[i] = indexedPosition(remainingDocuments.get(i));
-            }
-            Cursor cursor = new CurrentCursor(cursorRegistry.generateCursorId(), remainingDocuments, positions);
+            Cursor cursor = new CurrentCursor(cursorRegistry.generateCursorId(), remainingDocuments,
+                    projecting ? -1 : replacements);
             cursorRegistry.add(cursor);
             return cursor;
         }
@@ -279,15 +306,15 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
 
             private final List<Document> remaining;
 
-            /** The storage position of each remaining document, -1 for one that was not stored (a projection). */
-            private final int[] positions;
+            /** {@link #replacements} when the cursor was opened; -1: documents a projection built, never looked up. */
+            private final long openedAt;
 
             private int next;
 
-            CurrentCursor(long id, List<Document> remaining, int[] positions) {
+            CurrentCursor(long id, List<Document> remaining, long openedAt) {
                 super(id);
                 this.remaining = remaining;
-                this.positions = positions;
+                this.openedAt = openedAt;
             }
 
             @Override
@@ -304,9 +331,9 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
                 }
                 synchronized (IdIndexedCollection.this) {
                     int to = Math.min(remaining.size(), next + numberToReturn);
-                    List<Document> taken = new ArrayList<>(to - next);
-                    for (int i = next; i < to; i++) {
-                        taken.add(current(remaining.get(i), positions[i]));
+                    List<Document> taken = new ArrayList<>(remaining.subList(next, to));
+                    if (openedAt >= 0 && replacements != openedAt) {
+                        taken.replaceAll(IdIndexedCollection.this::current);
                     }
                     next = to;
                     return taken;
@@ -315,20 +342,15 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
         }
 
         /**
-         * What a cursor returns for a document it found at {@code position}: the document stored there now if it is
-         * the same entity (same {@code _id}: the document, or what copy-on-write put in its place), else (deleted)
-         * the document as found, as the stock cursor returns it.
+         * What is stored now under the {@code _id} of {@code found}, a document a query returned from storage: itself,
+         * or what copy-on-write put in its place; {@code found} as it was when it has been deleted since.
          */
-        private Document current(Document found, int position) {
-            if (position < 0 || position >= documents.size()) {
-                return found;
-            }
-            Document stored = documents.get(position);
-            if (stored == null || stored == found) {
-                return found;
-            }
+        private Document current(Document found) {
             String idField = getIdField();
-            return Objects.equals(stored.get(idField), found.get(idField)) ? stored : found;
+            Index<Integer> idIndex = idField == null ? null : idIndex(idField);
+            Integer position = idIndex == null ? null : idIndex.getPosition(found);
+            Document stored = position == null || position >= documents.size() ? null : documents.get(position);
+            return stored != null ? stored : found;
         }
 
         /**
@@ -343,9 +365,14 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
 
         // ------------------------------------------------------------ storage (as MemoryCollection's)
 
+        /** Every query path fetches stored documents here (the full scan too); see {@link #fetchedPositions}. */
         @Override
         protected Document getDocument(Integer position) {
-            return documents.get(position);
+            Document document = documents.get(position);
+            if (fetchedPositions != null && document != null) {
+                fetchedPositions.put(document, position);
+            }
+            return document;
         }
 
         @Override
@@ -355,7 +382,7 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
             IntStream positions = isNaturalDescending(orderBy)
                     ? IntStream.iterate(size - 1, position -> position >= 0, position -> position - 1)
                     : IntStream.range(0, size);
-            Stream<Document> stored = positions.mapToObj(documents::get).filter(Objects::nonNull);
+            Stream<Document> stored = positions.mapToObj(this::getDocument).filter(Objects::nonNull);
             return matchDocumentsFromStream(stored, query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
         }
 
@@ -742,7 +769,7 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
                 String idField = getIdField();
                 List<Map.Entry<Object, Integer>> entries = new ArrayList<>();
                 for (int position = 0; position < positionLimit; position++) {
-                    Document document = getDocument(position);
+                    Document document = documents.get(position);
                     if (document != null) {
                         entries.add(Map.entry(document.get(idField), position));
                     }
@@ -848,6 +875,7 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
             Document document = documents.get(position);
             documents.set(position, null);
             emptyPositions.add(position);
+            replacements++;
             if (document != null) {
                 untrack(document.get(getIdField()), position);
             }

@@ -164,8 +164,8 @@ class TornReadTests {
         }
         pool.shutdown();
 
-        org.slf4j.LoggerFactory.getLogger(TornReadTests.class).info("{} reads and {} writes raced, {} torn", reads.get(),
-                writes.get(), torn.size());
+        org.slf4j.LoggerFactory.getLogger(TornReadTests.class).info("{} reads and {} writes raced, {} torn",
+                reads.get(), writes.get(), torn.size());
         assertThat(torn).as("documents read half-way through a replace (%d reads, %d writes)", reads.get(),
                 writes.get()).isEmpty();
         assertThat(writes.get()).as("writes").isGreaterThan(500);
