@@ -1,6 +1,7 @@
 package io.dualwrite.copier;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.HashMap;
@@ -15,7 +16,6 @@ import org.bson.conversions.Bson;
 
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoBulkWriteException;
-import com.mongodb.MongoWriteException;
 import com.mongodb.bulk.BulkWriteError;
 import com.mongodb.bulk.BulkWriteResult;
 import com.mongodb.client.MongoCollection;
@@ -32,8 +32,8 @@ import com.mongodb.client.model.WriteModel;
 
 import io.dualwrite.Shape;
 import io.dualwrite.internal.Bookkeeping;
+import io.dualwrite.internal.GuardedCopy;
 import io.dualwrite.internal.PhasedStore;
-import io.dualwrite.internal.Versions;
 
 /**
  * Copies a batch from the source shape to the target shape in one unordered bulk write, every document guarded by
@@ -63,6 +63,9 @@ import io.dualwrite.internal.Versions;
  * run (instances in {@code READ_NEW_WRITE_NEW} may write) the copy is written marked, on new's behalf, and nothing is
  * handed back: no claim on old succeeds on a marked document, so writers keep going through new. Unmarked documents are
  * copied like the forward copy's, over an older write count only. docs/architecture.md proves why.
+ * <p>
+ * The rules for one document (the copy, the guards, what a collision means, the delete re-check, the one-collection
+ * update) are {@link GuardedCopy}'s, shared with the repair job; this class applies them to a batch in bulk.
  */
 final class CopyProcessor implements BatchProcessor {
 
@@ -81,6 +84,9 @@ final class CopyProcessor implements BatchProcessor {
     private final Shape source;
 
     private final Shape target;
+
+    /** The single-document rules, from the source shape to the target shape. */
+    private final GuardedCopy rules;
 
     /** Reverse copy: whether this batch may hand entities back to old (asked before every batch). */
     private final BooleanSupplier mayHandBack;
@@ -109,6 +115,7 @@ final class CopyProcessor implements BatchProcessor {
         this.kind = kind;
         this.source = kind.source();
         this.target = kind.target();
+        this.rules = new GuardedCopy(store, source);
         this.mayHandBack = mayHandBack;
         this.clearDeadLetters = jobs.countDeadLetters(kind, store.migration().id()) > 0;
     }
@@ -138,30 +145,23 @@ final class CopyProcessor implements BatchProcessor {
         List<Boolean> tombstones = new ArrayList<>(batch.size());
         List<Boolean> newDecides = new ArrayList<>(batch.size());
         Set<Object> converted = new HashSet<>();
+        Instant now = clock.instant();
         for (Document source : batch) {
             Object id = source.get("_id");
             long version = Bookkeeping.version(source, versionField);
             Document copy;
             boolean tombstone = Bookkeeping.isTombstone(source);
             boolean marked = kind == JobKind.REVERSE_COPY && Bookkeeping.isNewOnly(source);
-            if (tombstone) {
-                Date at = source.getDate(Bookkeeping.DELETED_AT);
-                copy = Bookkeeping.tombstone(id, versionField, version, at != null ? at : Date.from(clock.instant()));
+            try {
+                // marked: written on new's behalf, no claim on old succeeds on it
+                copy = rules.copyOf(source, now, marked && !handBack);
             }
-            else {
-                try {
-                    copy = new Document("_id", id);
-                    copy.putAll(store.convert(source, this.source, this.target));
-                    copy.put(versionField, version);
-                    converted.add(id);
-                }
-                catch (RuntimeException ex) {
-                    deadLetter(id, "the mapping cannot convert it: " + describe(ex), result);
-                    continue;
-                }
+            catch (RuntimeException ex) {
+                deadLetter(id, "the mapping cannot convert it: " + describe(ex), result);
+                continue;
             }
-            if (marked && !handBack) {
-                copy.put(Bookkeeping.NEW_ONLY, true); // written on new's behalf: no claim on old succeeds on it
+            if (!tombstone) {
+                converted.add(id);
             }
             copies.add(copy);
             ids.add(id);
@@ -230,30 +230,16 @@ final class CopyProcessor implements BatchProcessor {
     }
 
     /**
-     * The guard of one copy: the target holds an older write count (or no version). A reverse copy of a document
-     * the new shape decides for also writes over the same write count (a write-both writer's claim on old that lost to
-     * new), or over an equal copy whose mark differs from the one written; only an equal copy stays.
+     * The guard of one copy: the target holds an older write count (or no version), {@link GuardedCopy#olderWrite}. A
+     * reverse copy of a document the new shape decides for also writes over the same write count (a write-both
+     * writer's claim on old that lost to new), or over an equal copy whose mark differs from the one written; only an
+     * equal copy stays ({@link GuardedCopy#reverseGuard}).
      */
     private Bson guard(Object id, long version, boolean newDecides, boolean handBack) {
         if (kind != JobKind.REVERSE_COPY) {
-            return store.olderWriteThan(id, version);
+            return rules.olderWrite(id, version);
         }
-        String versionField = store.versionField();
-        Bson otherMark = handBack ? Filters.eq(Bookkeeping.NEW_ONLY, true) : Filters.ne(Bookkeeping.NEW_ONLY, true);
-        Bson sameWriteOtherMark = Filters.and(Filters.eq(versionField, version), otherMark);
-        if (!newDecides) {
-            // a missing version counts as 0 here: old documents written before the migration are not older than a
-            // new document at version 0 (their forward copy), and are left as they are
-            long counter = Versions.counter(version);
-            Bson older = counter == 0 ? Filters.lt(versionField, 0L) : Filters.or(
-                    Filters.lt(versionField, Versions.floor(counter)), Filters.eq(versionField, null));
-            return Filters.and(Filters.eq("_id", id), Filters.or(older,
-                    Filters.and(Filters.eq(versionField, version), Filters.eq(Bookkeeping.NEW_ONLY, true))));
-        }
-        Bson notLater = Filters.or(Filters.lt(versionField, Versions.floor(Versions.counter(version) + 1)),
-                Filters.eq(versionField, null));
-        return Filters.and(Filters.eq("_id", id), notLater,
-                Filters.or(Filters.ne(versionField, version), sameWriteOtherMark));
+        return rules.reverseGuard(id, version, newDecides, handBack);
     }
 
     /**
@@ -338,9 +324,7 @@ final class CopyProcessor implements BatchProcessor {
             Long storedVersion = storedDocument == null ? null
                     : Bookkeeping.version(storedDocument, store.versionField());
             long version = versions.get(i);
-            boolean guardAtWork = storedVersion != null && (Versions.counter(storedVersion) > Versions.counter(version)
-                    || (Versions.counter(storedVersion) == Versions.counter(version)
-                            && (!newDecides.get(i) || storedVersion == version)));
+            boolean guardAtWork = GuardedCopy.holdsTheCopyOrLater(storedVersion, version, newDecides.get(i));
             if (guardAtWork) {
                 result.add(Counts.SKIPPED, 1);
                 if (handBack && newDecides.get(i) && storedVersion == version
@@ -366,37 +350,20 @@ final class CopyProcessor implements BatchProcessor {
         if (applied.isEmpty()) {
             return;
         }
-        MongoCollection<Document> target = store.shape(this.target).collection();
         Map<Object, Document> current = currentInSource(applied, lowest, highest);
-        Date now = Date.from(clock.instant());
+        Instant now = clock.instant();
         for (int i = 0; i < applied.size(); i++) {
             Object id = applied.get(i);
             Document now_ = current.get(id);
-            long copied = appliedVersions.get(i);
             if (now_ != null && !Bookkeeping.isTombstone(now_)) {
                 continue;
             }
-            long tombstoneVersion = now_ != null ? Bookkeeping.version(now_, store.versionField())
-                    : Versions.next(copied);
-            if (Versions.counter(tombstoneVersion) <= Versions.counter(copied)) {
-                tombstoneVersion = Versions.next(copied);
+            // a delete new decided is written on new's behalf, unless this run hands entities back; a copy withdrawn
+            // for a tombstone the target refuses is removed (a retried batch would not read the deleted document again)
+            boolean marked = now_ != null && Bookkeeping.isNewOnly(now_) && !handBack;
+            if (rules.withdrawIfDeleted(id, appliedVersions.get(i), now_, now, marked)) {
+                result.add(Counts.DELETES_CAUGHT, 1);
             }
-            Bson exactlyTheCopy = Filters.and(Filters.eq("_id", id), Filters.eq(store.versionField(), copied),
-                    Filters.exists(Bookkeeping.DELETED, false));
-            Document tombstone = Bookkeeping.tombstone(id, store.versionField(), tombstoneVersion, now);
-            if (now_ != null && Bookkeeping.isNewOnly(now_) && !handBack) {
-                tombstone.put(Bookkeeping.NEW_ONLY, true); // a delete new decided: written on new's behalf
-            }
-            long matched;
-            try {
-                matched = target.replaceOne(exactlyTheCopy, tombstone).getMatchedCount();
-            }
-            catch (MongoWriteException refused) {
-                // the target refuses the tombstone (e.g. a unique index on a field tombstones lack): remove the copy
-                // itself, now; a retried batch would no longer read the deleted document and never come back to it
-                matched = target.deleteOne(exactlyTheCopy).getDeletedCount();
-            }
-            result.add(Counts.DELETES_CAUGHT, matched);
         }
     }
 
@@ -414,21 +381,17 @@ final class CopyProcessor implements BatchProcessor {
                 result.add(Counts.SKIPPED, 1);
                 continue;
             }
-            Document fields;
+            Bson update;
             try {
-                fields = store.convert(source, this.source, this.target);
+                update = rules.withinDocumentUpdate(source);
                 converted.add(id);
             }
             catch (RuntimeException ex) {
                 deadLetter(id, "the mapping cannot convert it: " + describe(ex), result);
                 continue;
             }
-            List<Bson> sets = new ArrayList<>();
-            fields.forEach((field, value) -> sets.add(Updates.set(field, value)));
-            sets.add(Updates.set(Bookkeeping.SHAPES, List.of(Shape.OLD.tag(), Shape.NEW.tag())));
             long version = Bookkeeping.version(source, versionField);
-            writes.add(new UpdateOneModel<>(Filters.and(store.atVersion(id, version),
-                    Filters.exists(Bookkeeping.DELETED, false)), Updates.combine(sets)));
+            writes.add(new UpdateOneModel<>(rules.withinDocumentFilter(id, version), update));
         }
         if (!writes.isEmpty()) {
             BulkWriteResult written = collection.bulkWrite(writes, new BulkWriteOptions().ordered(false));

@@ -4,17 +4,28 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
+import java.util.Queue;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import de.bwaldvogel.mongo.MongoDatabase;
+import de.bwaldvogel.mongo.backend.ArrayFilters;
+import de.bwaldvogel.mongo.backend.AbstractCursor;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
+import de.bwaldvogel.mongo.backend.Cursor;
 import de.bwaldvogel.mongo.backend.CursorRegistry;
+import de.bwaldvogel.mongo.backend.DocumentWithPosition;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.Missing;
 import de.bwaldvogel.mongo.backend.QueryResult;
@@ -26,6 +37,7 @@ import de.bwaldvogel.mongo.bson.BsonRegularExpression;
 import de.bwaldvogel.mongo.bson.Decimal128;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.bson.ObjectId;
+import de.bwaldvogel.mongo.oplog.Oplog;
 
 /**
  * mongo-java-server's in-memory backend with two query shortcuts on {@code _id}; both give exactly the stock
@@ -54,6 +66,19 @@ import de.bwaldvogel.mongo.bson.ObjectId;
  * dates, 32- and 64-bit integers); while a collection holds any other {@code _id} the stock path answers.</li>
  * </ul>
  * Queries, counts, updates, replaces and deletes all benefit because they all go through {@code queryDocuments}.
+ * <p>
+ * It also fixes a race of the stock backend: <b>a stored document a reader may hold is never changed</b>
+ * (copy-on-write). mongo-java-server updates a stored document in place (removing the fields the new document lacks,
+ * then putting the new ones) and hands the stored documents themselves to replies, cursors and aggregations, which
+ * use them after the collection's lock is released: a read racing an update could get a document half-way through it
+ * (a tombstone being replaced by a re-created entity read as a live document without fields), or fail to encode it and
+ * drop the connection. Here an update or a find-and-modify first puts a copy of each document it matched at that
+ * document's position, under the lock, and the stock code then changes the copy, which no reader has seen; a reader
+ * keeps the document as it was, whole. So reads copy nothing, and a write copies the top-level fields of the documents
+ * it changes (the stock code already copies each of them deeply to compute the update). A cursor still returns, at each
+ * get-more, the documents it has not returned yet as they are then (what the stock cursor did by sharing the stored
+ * documents, and what a real MongoDB does), not as they were when it was opened. A real MongoDB never returns a torn
+ * document either.
  */
 public class IdIndexedMemoryBackend extends MemoryBackend {
 
@@ -98,6 +123,10 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
      * Every read and write of the collection's storage runs under the collection's lock: the stock entry points
      * (insert, update, delete, find, find-and-modify) are synchronized on it, and {@link #queryDocuments} is too, for
      * the few callers (counts) that are not.
+     * <p>
+     * The storage is this class's own (a list of documents by position, free positions reused first in, first out,
+     * exactly as {@link MemoryCollection} keeps its own, which stays empty), because copy-on-write must replace a
+     * document at its position, which {@link MemoryCollection} cannot do.
      */
     static class IdIndexedCollection extends MemoryCollection {
 
@@ -116,6 +145,33 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
         /** One more than the highest storage position ever used (positions are reused, never given back). */
         private int positionLimit;
 
+        /** The stored documents by position; {@code null} at a free position. */
+        private final List<Document> documents = new ArrayList<>();
+
+        /** Free positions, reused first in, first out (as {@link MemoryCollection} does). */
+        private final Queue<Integer> emptyPositions = new LinkedList<>();
+
+        /**
+         * While an update or a find-and-modify runs: the positions whose document it has replaced by a fresh copy,
+         * the one it changes; {@code null} otherwise. Read and written under the lock.
+         */
+        private Set<Integer> copiedForWrite;
+
+        /**
+         * While the query of an update or a find-and-modify runs: where each stored document it fetched is, for
+         * copy-on-write; {@code null} otherwise. Read and written under the lock.
+         */
+        private Map<Document, Integer> fetchedPositions;
+
+        /**
+         * How many stored documents were replaced by copy-on-write or removed so far: a cursor opened at the same count
+         * holds every document it has not returned yet as stored. Read and written under the lock.
+         */
+        private long replacements;
+
+        /** While a query with a projection runs (its results are documents the projection built). Under the lock. */
+        private boolean projecting;
+
         IdIndexedCollection(MongoDatabase database, String collectionName, CollectionOptions options,
                 CursorRegistry cursorRegistry) {
             super(database, collectionName, options, cursorRegistry);
@@ -124,14 +180,232 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
         @Override
         protected synchronized QueryResult queryDocuments(Document query, Document orderBy, int numberToSkip,
                 int limit, int batchSize, Document fieldSelector) {
-            QueryResult result = queryPinned(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
-            if (result == null) {
-                result = queryInIdOrder(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+            fetchedPositions = copiedForWrite != null ? new IdentityHashMap<>() : null;
+            projecting = fieldSelector != null && !fieldSelector.keySet().isEmpty();
+            try {
+                QueryResult result = queryPinned(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+                if (result == null) {
+                    result = queryInIdOrder(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+                }
+                if (result == null) {
+                    result = super.queryDocuments(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+                }
+                return result;
             }
-            if (result == null) {
-                result = super.queryDocuments(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+            finally {
+                fetchedPositions = null;
             }
-            return result;
+        }
+
+        // ------------------------------------------------------------ copy-on-write
+
+        /** An update: the documents it matches are replaced by fresh copies first, which it then changes. */
+        @Override
+        public synchronized Document updateDocuments(Document selector, Document updateQuery,
+                ArrayFilters arrayFilters, boolean isMulti, boolean isUpsert, Oplog oplog) {
+            return copyingOnWrite(() -> super.updateDocuments(selector, updateQuery, arrayFilters, isMulti, isUpsert,
+                    oplog));
+        }
+
+        /**
+         * A find-and-modify: the same (the document it returns is then the fresh copy, which the next write replaces
+         * in turn instead of changing it).
+         */
+        @Override
+        public synchronized Document findAndModify(Document query) {
+            return copyingOnWrite(() -> super.findAndModify(query));
+        }
+
+        private <R> R copyingOnWrite(Supplier<R> write) {
+            Set<Integer> outer = copiedForWrite;
+            copiedForWrite = new HashSet<>();
+            try {
+                return write.get();
+            }
+            finally {
+                copiedForWrite = outer;
+            }
+        }
+
+        /**
+         * Every query ends here with its matches, under the lock. Within an update or a find-and-modify the matches
+         * are the documents about to be changed in place: each is replaced at its position by a copy, which is
+         * returned instead.
+         */
+        @Override
+        protected QueryResult createQueryResult(List<Document> matchedDocuments, int batchSize) {
+            if (copiedForWrite == null || matchedDocuments.isEmpty()) {
+                return super.createQueryResult(matchedDocuments, batchSize);
+            }
+            List<Document> fresh = new ArrayList<>(matchedDocuments.size());
+            for (Document document : matchedDocuments) {
+                fresh.add(freshForWrite(document));
+            }
+            return super.createQueryResult(fresh, batchSize);
+        }
+
+        /** The stored document, replaced by a copy at its position unless this write already did so. */
+        private Document freshForWrite(Document document) {
+            Integer position = positionOf(document);
+            if (position == null) {
+                return document; // not a stored document (never expected): nothing a reader holds changes
+            }
+            if (!copiedForWrite.add(position)) {
+                return documents.get(position);
+            }
+            Document copy = snapshot(document);
+            documents.set(position, copy);
+            replacements++;
+            return copy;
+        }
+
+        /** Where a stored document is: as fetched, else from the {@code _id} index, else by identity. */
+        private Integer positionOf(Document document) {
+            Integer fetched = fetchedPositions == null ? null : fetchedPositions.get(document);
+            if (fetched != null) {
+                return fetched;
+            }
+            int position = indexedPosition(document);
+            if (position >= 0) {
+                return position;
+            }
+            for (position = 0; position < documents.size(); position++) {
+                if (documents.get(position) == document) {
+                    return position;
+                }
+            }
+            return null;
+        }
+
+        /** The position of this very stored document from the {@code _id} index; -1 when it is not stored there. */
+        private int indexedPosition(Document document) {
+            String idField = getIdField();
+            Index<Integer> idIndex = idField == null ? null : idIndex(idField);
+            Integer position = idIndex == null ? null : idIndex.getPosition(document);
+            return position != null && position < documents.size() && documents.get(position) == document
+                    ? position : -1;
+        }
+
+        /**
+         * The documents of a query beyond its first batch, for get-more. Each is returned as it is stored at the
+         * get-more, as the stock cursor did by sharing the stored documents: looked up again by {@code _id} (the
+         * document copy-on-write put in its place) when the collection changed since the cursor was opened; a document
+         * deleted meanwhile is returned as found, as stock. Documents a projection built are returned as they are, as
+         * stock.
+         */
+        @Override
+        protected Cursor createCursor(List<Document> remainingDocuments) {
+            Cursor cursor = new CurrentCursor(cursorRegistry.generateCursorId(), remainingDocuments,
+                    projecting ? -1 : replacements);
+            cursorRegistry.add(cursor);
+            return cursor;
+        }
+
+        /** A cursor of {@link #createCursor}. */
+        private final class CurrentCursor extends AbstractCursor {
+
+            private final List<Document> remaining;
+
+            /** {@link #replacements} when the cursor was opened; -1: documents a projection built, never looked up. */
+            private final long openedAt;
+
+            private int next;
+
+            CurrentCursor(long id, List<Document> remaining, long openedAt) {
+                super(id);
+                this.remaining = remaining;
+                this.openedAt = openedAt;
+            }
+
+            @Override
+            public boolean isEmpty() {
+                synchronized (IdIndexedCollection.this) {
+                    return next >= remaining.size();
+                }
+            }
+
+            @Override
+            public List<Document> takeDocuments(int numberToReturn) {
+                if (numberToReturn <= 0) {
+                    throw new IllegalArgumentException("Illegal number to return: " + numberToReturn);
+                }
+                synchronized (IdIndexedCollection.this) {
+                    int to = Math.min(remaining.size(), next + numberToReturn);
+                    List<Document> taken = new ArrayList<>(remaining.subList(next, to));
+                    if (openedAt >= 0 && replacements != openedAt) {
+                        taken.replaceAll(IdIndexedCollection.this::current);
+                    }
+                    next = to;
+                    return taken;
+                }
+            }
+        }
+
+        /**
+         * What is stored now under the {@code _id} of {@code found}, a document a query returned from storage: itself,
+         * or what copy-on-write put in its place; {@code found} as it was when it has been deleted since.
+         */
+        private Document current(Document found) {
+            String idField = getIdField();
+            Index<Integer> idIndex = idField == null ? null : idIndex(idField);
+            Integer position = idIndex == null ? null : idIndex.getPosition(found);
+            Document stored = position == null || position >= documents.size() ? null : documents.get(position);
+            return stored != null ? stored : found;
+        }
+
+        /**
+         * A copy of a stored document's top-level fields, which is all the copy-on-write needs: the server changes a
+         * stored document only at the top level (an update computes the new document from a deep copy, then removes
+         * and puts the stored document's top-level fields), so the values a stored document holds, sub-documents and
+         * lists included, are never changed once stored.
+         */
+        static Document snapshot(Document document) {
+            return document.clone();
+        }
+
+        // ------------------------------------------------------------ storage (as MemoryCollection's)
+
+        /** Every query path fetches stored documents here (the full scan too); see {@link #fetchedPositions}. */
+        @Override
+        protected Document getDocument(Integer position) {
+            Document document = documents.get(position);
+            if (fetchedPositions != null && document != null) {
+                fetchedPositions.put(document, position);
+            }
+            return document;
+        }
+
+        @Override
+        protected QueryResult matchDocuments(Document query, Document orderBy, int numberToSkip, int limit,
+                int batchSize, Document fieldSelector) {
+            int size = documents.size();
+            IntStream positions = isNaturalDescending(orderBy)
+                    ? IntStream.iterate(size - 1, position -> position >= 0, position -> position - 1)
+                    : IntStream.range(0, size);
+            Stream<Document> stored = positions.mapToObj(this::getDocument).filter(Objects::nonNull);
+            return matchDocumentsFromStream(stored, query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+        }
+
+        @Override
+        public synchronized int count() {
+            return documents.size() - emptyPositions.size();
+        }
+
+        @Override
+        public synchronized boolean isEmpty() {
+            return count() == 0;
+        }
+
+        @Override
+        protected Integer findDocumentPosition(Document document) {
+            int position = documents.indexOf(document);
+            return position < 0 ? null : position;
+        }
+
+        @Override
+        protected Stream<DocumentWithPosition<Integer>> streamAllDocumentsWithPosition() {
+            return IntStream.range(0, documents.size()).filter(position -> documents.get(position) != null)
+                    .mapToObj(position -> new DocumentWithPosition<>(documents.get(position), position));
         }
 
         // ------------------------------------------------------------ _id-pinned queries
@@ -495,7 +769,7 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
                 String idField = getIdField();
                 List<Map.Entry<Object, Integer>> entries = new ArrayList<>();
                 for (int position = 0; position < positionLimit; position++) {
-                    Document document = getDocument(position);
+                    Document document = documents.get(position);
                     if (document != null) {
                         entries.add(Map.entry(document.get(idField), position));
                     }
@@ -581,7 +855,16 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
 
         @Override
         protected synchronized Integer addDocumentInternal(Document document) {
-            Integer position = super.addDocumentInternal(document);
+            Integer position = emptyPositions.poll();
+            if (position == null) {
+                position = documents.size();
+            }
+            if (position == documents.size()) {
+                documents.add(document);
+            }
+            else {
+                documents.set(position, document);
+            }
             positionLimit = Math.max(positionLimit, position + 1);
             track(document.get(getIdField()), position);
             return position;
@@ -589,8 +872,10 @@ public class IdIndexedMemoryBackend extends MemoryBackend {
 
         @Override
         protected synchronized void removeDocument(Integer position) {
-            Document document = getDocument(position);
-            super.removeDocument(position);
+            Document document = documents.get(position);
+            documents.set(position, null);
+            emptyPositions.add(position);
+            replacements++;
             if (document != null) {
                 untrack(document.get(getIdField()), position);
             }

@@ -506,6 +506,47 @@ class IdIndexedMemoryBackendTests {
         assertThat(indexedOrdered.countDocuments()).isPositive();
     }
 
+    /**
+     * A cursor's later batches (get-more) return the documents it has not returned yet as they are at the get-more,
+     * as the stock backend's do (it shares the stored documents): an update after the cursor was opened is seen, and a
+     * document deleted meanwhile still comes as it was found. Copy-on-write must not turn the cursor into a snapshot
+     * of the moment it was opened (the copier reads a whole partition through one cursor and relies on this).
+     */
+    @Test
+    void aCursorsLaterBatchesSeeWritesMadeAfterItWasOpenedAsStockDoes() {
+        List<List<Document>> results = new ArrayList<>();
+        List<List<Document>> projected = new ArrayList<>();
+        for (MongoCollection<Document> collection : List.of(stock, indexed)) {
+            List<Document> read = new ArrayList<>();
+            List<Document> readProjected = new ArrayList<>();
+            Bson range = Filters.and(Filters.gte("_id", 1), Filters.lte("_id", 20));
+            try (var cursor = collection.find(range).sort(com.mongodb.client.model.Sorts.ascending("_id"))
+                    .batchSize(3).iterator();
+                    var projecting = collection.find(range).projection(new Document("name", 1).append("version", 1))
+                            .batchSize(3).iterator()) {
+                for (int i = 0; i < 3; i++) {
+                    read.add(cursor.next());
+                    readProjected.add(projecting.next());
+                }
+                collection.replaceOne(Filters.eq("_id", 12), new Document("_id", 12).append("name", "replaced"));
+                collection.updateOne(Filters.eq("_id", 15), Updates.set("name", "updated"));
+                collection.deleteOne(Filters.eq("_id", 17));
+                cursor.forEachRemaining(read::add);
+                projecting.forEachRemaining(readProjected::add);
+            }
+            results.add(read);
+            projected.add(readProjected);
+        }
+        assertThat(results.get(1)).isEqualTo(results.get(0));
+        assertThat(projected.get(1)).as("projected documents stay as the projection built them")
+                .isEqualTo(projected.get(0))
+                .allSatisfy(d -> assertThat(d.keySet()).isSubsetOf("_id", "name", "version"));
+        assertThat(results.get(1)).filteredOn(d -> d.get("_id").equals(12)).singleElement()
+                .satisfies(d -> assertThat(d.getString("name")).isEqualTo("replaced"));
+        assertThat(results.get(1)).filteredOn(d -> d.get("_id").equals(15)).singleElement()
+                .satisfies(d -> assertThat(d.getString("name")).isEqualTo("updated"));
+    }
+
     @Test
     void theOrderedViewStaysConsistentUnderConcurrentWrites() throws Exception {
         java.util.Map<String, IdIndexedMemoryBackend.IdIndexedCollection> collections =

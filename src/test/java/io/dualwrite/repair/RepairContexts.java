@@ -17,6 +17,7 @@ import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
 
 import io.dualwrite.Phase;
+import io.dualwrite.copier.JobListener;
 import io.dualwrite.fixtures.FixtureApplication;
 import io.dualwrite.fixtures.Fixtures;
 import io.dualwrite.fixtures.SettablePhaseSource;
@@ -33,6 +34,12 @@ final class RepairContexts {
     }
 
     static ConfigurableApplicationContext start(String database, Clock clock, String... properties) {
+        return start(database, clock, null, properties);
+    }
+
+    /** The same, with a copier job listener (called on the workers' threads), {@code null} for none. */
+    static ConfigurableApplicationContext start(String database, Clock clock, JobListener listener,
+            String... properties) {
         List<String> all = new ArrayList<>(List.of(Fixtures.mongoProperties(database)));
         all.addAll(List.of("dualwrite.toggles.poll-in-background=false", "spring.main.banner-mode=off",
                 "dualwrite.copier.poll-interval=10ms", "dualwrite.repair.enabled=false"));
@@ -42,6 +49,9 @@ final class RepairContexts {
                 .initializers(context -> {
                     GenericApplicationContext beans = (GenericApplicationContext) context;
                     beans.registerBean("testClock", Clock.class, () -> clock);
+                    if (listener != null) {
+                        beans.registerBean("testJobListener", JobListener.class, () -> listener);
+                    }
                     beans.registerBean("repairHooks", MongoClientSettingsBuilderCustomizer.class,
                             () -> settings -> settings.addCommandListener(new RepairHooks()));
                 })

@@ -162,8 +162,12 @@ class RepairTests {
         assertThat(verify().isClean()).isTrue();
     }
 
+    /**
+     * The repair writes old on new's behalf, marked like the write that failed: no claim on old may succeed on it
+     * (RepairReverseProtocolTests shows the lost update an unmarked copy lets through).
+     */
     @Test
-    void aWriteTheNewShapeDecidesIsRepairedIntoTheOldShapeWithoutItsMarker() throws Exception {
+    void aWriteTheNewShapeDecidesIsRepairedIntoTheOldShapeOnNewsBehalf() throws Exception {
         phase(main, Phase.READ_NEW_WRITE_NEW);
         create("p1", "first@x");
         assertThat(rawOld("p1")).isNull();
@@ -178,7 +182,7 @@ class RepairTests {
 
         assertThat(report.repaired()).isEqualTo(1);
         Document old = rawOld("p1");
-        assertThat(old).doesNotContainKey(Bookkeeping.NEW_ONLY);
+        assertThat(Bookkeeping.isNewOnly(old)).as("marked, as the failed write: %s", old).isTrue();
         Person fromOld = OLD_MAPPING.fromDocument(old);
         fromOld.setId("p1");
         assertThat(fromOld.sameContent(acknowledged)).as("%s", old).isTrue();
