@@ -17,6 +17,8 @@ import org.springframework.data.mongodb.core.convert.MongoConverter;
 import io.dualwrite.Migration;
 import io.dualwrite.MigrationRegistry;
 import io.dualwrite.internal.PhasedStores;
+import io.dualwrite.guard.RepairRecords;
+import io.dualwrite.guard.UnrepairedWrites;
 import io.dualwrite.internal.RecordingSecondWriteFailureHandler;
 import io.dualwrite.spi.PhaseSource;
 import io.dualwrite.spi.SecondWriteFailureHandler;
@@ -49,6 +51,14 @@ public class DualWriteAutoConfiguration {
     SecondWriteFailureHandler secondWriteFailureHandler(MongoDatabaseFactory databaseFactory,
             DualWriteProperties properties) {
         return new RecordingSecondWriteFailureHandler(databaseFactory.getMongoDatabase()
+                .getCollection(properties.getCollections().getRepairs(), Document.class));
+    }
+
+    /** Counts the failed second writes not repaired yet, for the guard, the verifier and the status. */
+    @Bean
+    @ConditionalOnMissingBean
+    UnrepairedWrites dualwriteUnrepairedWrites(MongoDatabaseFactory databaseFactory, DualWriteProperties properties) {
+        return new RepairRecords(databaseFactory.getMongoDatabase()
                 .getCollection(properties.getCollections().getRepairs(), Document.class));
     }
 

@@ -2,7 +2,6 @@ package io.dualwrite.autoconfigure;
 
 import java.time.Clock;
 
-import org.bson.Document;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -14,8 +13,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.mongodb.MongoDatabaseFactory;
 
-import com.mongodb.client.MongoCollection;
-import com.mongodb.client.model.Filters;
 
 import io.dualwrite.MigrationRegistry;
 import io.dualwrite.copier.Copier;
@@ -29,6 +26,7 @@ import io.dualwrite.copier.ReverseCopier;
 import io.dualwrite.copier.ReverseVerifier;
 import io.dualwrite.copier.Sleeper;
 import io.dualwrite.copier.StartCondition;
+import io.dualwrite.guard.UnrepairedWrites;
 import io.dualwrite.copier.Verifier;
 import io.dualwrite.instances.InstanceRegistry;
 import io.dualwrite.instances.LiveCheck;
@@ -77,20 +75,15 @@ public class DualWriteCopierAutoConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     JobEngine dualwriteJobEngine(PhasedStores stores, JobStore store, PhaseSource phaseSource,
-            ObjectProvider<StartCondition.Check> instances, MongoDatabaseFactory databaseFactory,
-            DualWriteProperties properties, Clock clock, Sleeper sleeper, ObjectProvider<JobListener> listeners,
-            ObjectProvider<JobMetrics> metrics) {
+            ObjectProvider<StartCondition.Check> instances, DualWriteProperties properties, Clock clock,
+            Sleeper sleeper, ObjectProvider<JobListener> listeners, ObjectProvider<JobMetrics> metrics,
+            UnrepairedWrites unrepaired) {
         DualWriteProperties.Copier copier = properties.getCopier();
         JobSettings settings = new JobSettings(copier.getLeaseTtl(), copier.getPollInterval(),
                 copier.getLogInterval(), copier.getMaxExamples(), 5);
-        MongoCollection<Document> repairs = databaseFactory.getMongoDatabase()
-                .getCollection(properties.getCollections().getRepairs(), Document.class);
         StartCondition.Check check = instances.getIfAvailable(() -> migrationId -> new StartCondition(true,
                 "no instance registry is configured, so only the shared phase was checked"));
-        return new JobEngine(stores, store, phaseSource, check,
-                migrationId -> repairs.countDocuments(Filters.and(Filters.eq("migration", migrationId),
-                        Filters.eq("repaired", false))),
-                clock, sleeper, settings, listeners.orderedStream().toList(), metrics.getIfAvailable());
+        return new JobEngine(stores, store, phaseSource, check, unrepaired::count, clock, sleeper, settings, listeners.orderedStream().toList(), metrics.getIfAvailable());
     }
 
     @Bean

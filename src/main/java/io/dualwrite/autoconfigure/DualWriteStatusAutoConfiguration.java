@@ -38,7 +38,7 @@ import io.dualwrite.instances.InstanceRegistry;
 import io.dualwrite.metrics.MigrationGauges;
 import io.dualwrite.metrics.ShapeTrafficMeters;
 import io.dualwrite.spi.PhaseSource;
-import io.dualwrite.status.RepairRecords;
+import io.dualwrite.guard.RepairRecords;
 import io.dualwrite.status.StatusContributor;
 import io.dualwrite.status.StatusService;
 import io.dualwrite.status.StatusSnapshots;

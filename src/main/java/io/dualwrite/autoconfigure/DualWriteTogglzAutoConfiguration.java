@@ -9,17 +9,14 @@ import java.util.concurrent.TimeUnit;
 
 import com.mongodb.WriteConcern;
 import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
-import com.mongodb.client.model.Filters;
 import io.dualwrite.MigrationRegistry;
 import io.dualwrite.cleanup.CleanupHistory;
 import io.dualwrite.copier.JobStore;
 import io.dualwrite.guard.PhaseGuard;
+import io.dualwrite.guard.RepairRecords;
 import io.dualwrite.guard.UnrepairedWrites;
 import io.dualwrite.instances.InstanceRegistry;
-import io.dualwrite.repair.Repairs;
-import org.bson.Document;
 import io.dualwrite.spi.PhaseSource;
 import io.dualwrite.toggle.ConsoleRefusalFilter;
 import io.dualwrite.toggle.MigrationFeatureProvider;
@@ -121,21 +118,12 @@ public class DualWriteTogglzAutoConfiguration {
     PhaseGuard dualwritePhaseGuard(MigrationRegistry registry, PhaseHistory history, ObjectProvider<JobStore> jobs,
             ObjectProvider<InstanceRegistry> instances, ObjectProvider<UnrepairedWrites> unrepaired,
             MongoDatabaseFactory databaseFactory, DualWriteProperties properties,
-            ObjectProvider<StateRepository> states, ObjectProvider<CleanupHistory> cleanups,
-            ObjectProvider<Repairs> repairJob) {
-        MongoCollection<Document> repairs = databaseFactory.getMongoDatabase()
-                .getCollection(properties.getCollections().getRepairs());
-        UnrepairedWrites counted = migrationId -> repairs.countDocuments(
-                Filters.and(Filters.eq("migration", migrationId), Filters.eq("repaired", false)));
-        // looked up at each check: the repair job's beans depend on the phase source, which depends on this guard
-        UnrepairedWrites pending = migrationId -> {
-            UnrepairedWrites own = unrepaired.getIfAvailable();
-            if (own != null) {
-                return own.count(migrationId);
-            }
-            Repairs job = repairJob.getIfAvailable();
-            return job != null ? job.unrepaired(migrationId) : counted.count(migrationId);
-        };
+            ObjectProvider<StateRepository> states, ObjectProvider<CleanupHistory> cleanups) {
+        RepairRecords records = new RepairRecords(databaseFactory.getMongoDatabase()
+                .getCollection(properties.getCollections().getRepairs()));
+        // looked up at each check, falling back to the records when no bean counts them (a context without
+        // DualWriteAutoConfiguration)
+        UnrepairedWrites pending = migrationId -> unrepaired.getIfAvailable(() -> records).count(migrationId);
         return new PhaseGuard(registry, history, jobs::getIfAvailable, instances::getIfAvailable, pending,
                 migrationId -> {
                     CleanupHistory cleanup = cleanups.getIfAvailable();

@@ -1,4 +1,4 @@
-package io.dualwrite.status;
+package io.dualwrite.guard;
 
 import java.util.Objects;
 
@@ -7,12 +7,10 @@ import org.bson.Document;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 
-import io.dualwrite.guard.UnrepairedWrites;
-
 /**
  * Counts the records {@code {migration, repaired: false}} that the default second-write failure handler leaves in
- * {@code dualwrite_repairs} ({@code dualwrite.collections.repairs}). Used for the health and the status while no
- * {@link UnrepairedWrites} bean is declared (the repair job declares one of its own).
+ * {@code dualwrite_repairs} ({@code dualwrite.collections.repairs}): the default {@link UnrepairedWrites}, read by the
+ * phase guard, the verifier, the health and the status.
  */
 public final class RepairRecords implements UnrepairedWrites {
 
