@@ -14,7 +14,6 @@ import io.dualwrite.Phase;
 import io.dualwrite.Shape;
 import io.dualwrite.copier.JobKind;
 import io.dualwrite.copier.JobRun;
-import io.dualwrite.copier.JobStatus;
 import io.dualwrite.copier.JobStore;
 import io.dualwrite.instances.InstanceRegistry;
 import io.dualwrite.instances.LiveCheck;
@@ -165,7 +164,7 @@ public class PhaseGuard {
                     + "and the verifier, then retry");
         }
         Instant since = history.lastEntered(id, Phase.READ_OLD_WRITE_BOTH).orElse(Instant.EPOCH);
-        Optional<JobRun> copy = newestQualifying(id, JobKind.COPY, since, true);
+        Optional<JobRun> copy = newestQualifying(id, JobKind.COPY, since, JobRun::allWritingBothAtStart);
         if (copy.isEmpty()) {
             String latest = describeLatest(id, JobKind.COPY);
             return Decision.refuse(id, from, to, "no copy run has finished that started after the migration entered "
@@ -173,7 +172,7 @@ public class PhaseGuard {
                     + ". Wait until every instance reports READ_OLD_WRITE_BOTH, run the copier (`copy --migration "
                     + id + "` or POST /actuator/dualwritejobs/" + id + "), then verify");
         }
-        Decision verified = verifiedAfter(id, from, to, copy.get(), JobKind.VERIFY, "verify");
+        Decision verified = verifiedAfter(id, from, to, copy.get(), JobKind.VERIFY, "verify", false);
         if (!verified.allowed()) {
             return verified;
         }
@@ -228,14 +227,14 @@ public class PhaseGuard {
                     + "`reverse-copy` and `reverse-verify`, then retry");
         }
         Instant since = history.lastEntered(id, Phase.READ_NEW_WRITE_NEW).orElse(Instant.EPOCH);
-        Optional<JobRun> copy = newestQualifying(id, JobKind.REVERSE_COPY, since, false);
+        Optional<JobRun> copy = newestQualifying(id, JobKind.REVERSE_COPY, since, run -> true);
         if (copy.isEmpty()) {
             return Decision.refuse(id, from, to, "the old shape is stale: instances in READ_NEW_WRITE_NEW write only "
                     + "the new shape, and no reverse copy has finished since the migration entered it (" + since
                     + ")" + describeLatest(id, JobKind.REVERSE_COPY) + ". Run `reverse-copy --migration " + id
                     + "`, then `reverse-verify --migration " + id + "`, then retry");
         }
-        return verifiedAfter(id, from, to, copy.get(), JobKind.REVERSE_VERIFY, "reverse-verify");
+        return verifiedAfter(id, from, to, copy.get(), JobKind.REVERSE_VERIFY, "reverse-verify", false);
     }
 
     private Decision backToReadingOld(String id, Phase from, Phase to) {
@@ -253,51 +252,39 @@ public class PhaseGuard {
                         + "available in this service to show a reverse copy; enable it, then retry");
             }
             Instant left = history.lastLeft(id, Phase.READ_NEW_WRITE_NEW).orElse(newOnly.get());
-            JobRun handedBack = null;
-            for (JobRun run : jobs.finishedStartedAfter(id, JobKind.REVERSE_COPY, left.minusNanos(1))) {
-                if (run.handedEverythingBack()) {
-                    handedBack = run;
-                    break;
-                }
-            }
-            if (handedBack == null) {
+            Optional<JobRun> handedBack = newestQualifying(id, JobKind.REVERSE_COPY, left,
+                    JobRun::handedEverythingBack);
+            if (handedBack.isEmpty()) {
                 return Decision.refuse(id, from, to, "the migration was in READ_NEW_WRITE_NEW until " + left
                         + ": entities written there are decided by the new shape alone until a reverse copy hands "
                         + "them back to the old one" + describeLatest(id, JobKind.REVERSE_COPY) + ". Now that every "
                         + "instance writes both shapes, run `reverse-copy --migration " + id + "` until it finishes "
                         + "with 0 new-only documents, then `reverse-verify --migration " + id + "`, then retry");
             }
-            Decision verified = verifiedAfter(id, from, to, handedBack, JobKind.REVERSE_VERIFY, "reverse-verify");
+            Decision verified = verifiedAfter(id, from, to, handedBack.get(), JobKind.REVERSE_VERIFY,
+                    "reverse-verify", true);
             if (!verified.allowed()) {
                 return verified;
-            }
-            JobRun verification = jobs.finishedStartedAfter(id, JobKind.REVERSE_VERIFY, handedBack.finishedAt())
-                    .get(0);
-            if (verification.newOnly() > 0) {
-                return Decision.refuse(id, from, to, "the latest reverse verification (" + verification.id()
-                        + ") found " + verification.newOnly() + " document(s) the new shape alone decides for; run "
-                        + "`reverse-copy --migration " + id + "` and `reverse-verify` again, then retry");
             }
         }
         return Decision.allow(id, from, to, "instances read the old shape again; both shapes stay written");
     }
 
-    private Decision verifiedAfter(String id, Phase from, Phase to, JobRun copy, JobKind kind, String command) {
-        JobStore jobs = jobStore.get();
+    /**
+     * Whether a finished verification of {@code kind} started after {@code copy} finished, and the newest such one is
+     * clean (and, with {@code noNewOnly}, found no document the new shape alone decides for).
+     */
+    private Decision verifiedAfter(String id, Phase from, Phase to, JobRun copy, JobKind kind, String command,
+            boolean noNewOnly) {
         Instant copied = copy.finishedAt();
-        JobRun verification = null;
-        for (JobRun run : jobs.recent(id, kind, 20)) {
-            if (run.status() == JobStatus.FINISHED && copied != null && run.startedAt().isAfter(copied)) {
-                verification = run;
-                break;
-            }
-        }
-        if (verification == null) {
+        List<JobRun> after = copied == null ? List.of() : jobStore.get().finishedStartedAfter(id, kind, copied);
+        if (after.isEmpty()) {
             return Decision.refuse(id, from, to, "no " + (kind == JobKind.VERIFY ? "verification" : "reverse "
                     + "verification") + " has finished since " + kind.source().tag() + "→" + kind.target().tag()
                     + " copy run " + copy.id() + " finished (" + copied + "); run `" + command + " --migration " + id
                     + "`, then retry");
         }
+        JobRun verification = after.get(0);
         if (!verification.isClean()) {
             return Decision.refuse(id, from, to, "the latest verification (" + verification.id() + ", finished "
                     + verification.finishedAt() + ") found " + verification.differences() + " difference"
@@ -305,18 +292,18 @@ public class PhaseGuard {
                     + "`), fix the cause (dead letters, unrepaired writes), run the copy again if needed and verify "
                     + "again");
         }
+        if (noNewOnly && verification.newOnly() > 0) {
+            return Decision.refuse(id, from, to, "the latest reverse verification (" + verification.id()
+                    + ") found " + verification.newOnly() + " document(s) the new shape alone decides for; run "
+                    + "`reverse-copy --migration " + id + "` and `reverse-verify` again, then retry");
+        }
         return Decision.allow(id, from, to, null);
     }
 
-    private Optional<JobRun> newestQualifying(String id, JobKind kind, Instant since, boolean needsAllWritingBoth) {
-        JobStore jobs = jobStore.get();
-        for (JobRun run : jobs.recent(id, kind, 20)) {
-            if (run.status() == JobStatus.FINISHED && !run.startedAt().isBefore(since)
-                    && (!needsAllWritingBoth || run.allWritingBothAtStart())) {
-                return Optional.of(run);
-            }
-        }
-        return Optional.empty();
+    /** The newest finished run of {@code kind} that started at or after {@code since} and qualifies. */
+    private Optional<JobRun> newestQualifying(String id, JobKind kind, Instant since, Predicate<JobRun> qualifies) {
+        return jobStore.get().finishedStartedAfter(id, kind, since.minusNanos(1)).stream().filter(qualifies)
+                .findFirst();
     }
 
     private String describeLatest(String id, JobKind kind) {
