@@ -102,6 +102,8 @@ class StatusPageBrowserTests {
         driver.findElement(By.name("username")).sendKeys("admin");
         driver.findElement(By.name("password")).sendKeys("wrong");
         driver.findElement(By.cssSelector("button[type=submit]")).click();
+        // the click returns before the browser has followed the redirect
+        browser.waitUntil(WAIT, d -> d.getCurrentUrl().contains("/login?error"));
         assertThat(driver.getCurrentUrl()).contains("/login?error");
 
         signIn();
@@ -150,7 +152,9 @@ class StatusPageBrowserTests {
         assertThat(text("copy-" + ID + "-condition")).startsWith("Started while every live instance wrote both "
                 + "shapes");
         assertThat(inCustomers(ada)).as("copied").isTrue();
-        assertThat(element("next-" + ID).isEnabled()).isTrue();
+        assertThat(element("next-" + ID).isEnabled()).as("next step enabled; verification: %s; refusal: %s",
+                text("verification-" + ID), browser.driver().findElements(By.id("refusal-next-" + ID)).stream()
+                        .map(WebElement::getText).toList()).isTrue();
         browser.screenshot("04-copied-and-verified");
 
         // READ_NEW_WRITE_BOTH: reads now come from the new collection
@@ -207,6 +211,8 @@ class StatusPageBrowserTests {
         click("verify-" + ID + "-start");
         assertThat(text("outcome-message")).startsWith("Started verify run");
         waitForPageText("verification-" + ID, "clean");
+        // the page that first shows the verification may have computed its steps just before the run finished
+        browser.driver().get(url("/dualwrite/status"));
     }
 
     /** Opens the status page, signing in first when the login page comes up. */
